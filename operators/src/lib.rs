@@ -1,0 +1,1 @@
+//! The row path of routinely.

@@ -1,0 +1,1 @@
+//! routinely's runtime.

@@ -1,0 +1,2 @@
+//! The `routinely` binary.
+fn main() {}
