@@ -1,1 +1,139 @@
-//! Benchmark support.
+//! Support for routinely's benchmarks: the bench data (generated with
+//! `../shared/bench-limit/gen_events.py`), the simdjson floor (built from
+//! `../shared/bench-limit/simdjson_extract.cpp`), pinning to one core, and the seed job.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use routinely_operators::row::{LoadPlan, Message, RowPath};
+use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
+
+/// The seed example's table.
+pub const RT_EVENTS_TABLE: &str = "CREATE TABLE rt_events (
+  event_time DATETIME, user_id BIGINT, action VARCHAR(32), attr_json JSON
+) DUPLICATE KEY(event_time, user_id) DISTRIBUTED BY HASH(user_id) BUCKETS 32;";
+
+/// The seed example's job (with an explicit UTC time zone so results do not depend on the
+/// machine).
+pub const RT_EVENTS_JOB: &str = r#"CREATE ROUTINE LOAD app.rt_events_rl ON rt_events
+PROPERTIES (
+  "desired_concurrent_number" = "8", "max_batch_interval" = "10",
+  "max_batch_rows" = "500000", "max_batch_size" = "536870912",
+  "format" = "json",
+  "jsonpaths" = "[\"$.event_time\",\"$.user_id\",\"$.action\",\"$\"]",
+  "strict_mode" = "false", "timezone" = "UTC"
+)
+FROM KAFKA ("kafka_broker_list" = "broker1:9092", "kafka_topic" = "events",
+            "property.kafka_default_offsets" = "OFFSET_BEGINNING");"#;
+
+/// The seed job's plan.
+pub fn rt_events_plan() -> Arc<LoadPlan> {
+    let table = parse_create_table(RT_EVENTS_TABLE).expect("seed table parses");
+    let Ok(Statement::CreateRoutineLoad(job)) = parse_statement(RT_EVENTS_JOB) else {
+        panic!("seed job parses");
+    };
+    Arc::new(LoadPlan::new(&table, &job).expect("seed job plans"))
+}
+
+/// The workspace's `shared/` directory (beside the repository).
+pub fn shared_dir() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("ROUTINELY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../../shared"))
+}
+
+/// Where generated bench data goes.
+pub fn data_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// Generates (once) an NDJSON event file of about `bytes` bytes with `drift` type drift.
+pub fn events_file(bytes: &str, drift: f64) -> std::io::Result<PathBuf> {
+    let path = data_dir().join(format!("events_{bytes}_drift{drift}.ndjson"));
+    if path.exists() {
+        return Ok(path);
+    }
+    let script = shared_dir().join("bench-limit/gen_events.py");
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(["--bytes", bytes, "--seed", "42", "--drift", &drift.to_string(), "--out"])
+        .arg(&path)
+        .status()?;
+    if !status.success() {
+        return Err(std::io::Error::other(format!("{} failed", script.display())));
+    }
+    Ok(path)
+}
+
+/// Builds (once) the simdjson floor program; `None` when g++ or libsimdjson is missing.
+pub fn simdjson_floor() -> Option<PathBuf> {
+    let exe = data_dir().join("simdjson_extract");
+    if exe.exists() {
+        return Some(exe);
+    }
+    let src = shared_dir().join("bench-limit/simdjson_extract.cpp");
+    let status = Command::new("g++")
+        .args(["-std=c++17", "-O3", "-march=native", "-DNDEBUG"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .arg("-lsimdjson")
+        .status()
+        .ok()?;
+    status.success().then_some(exe)
+}
+
+/// Runs the simdjson floor on `file` (pinned to CPU 0) and returns its best MB/s.
+pub fn floor_mb_per_s(exe: &Path, file: &Path) -> Option<f64> {
+    let out = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(exe)
+        .arg(file)
+        .args(["--repeat", "3"])
+        .output()
+        .or_else(|_| Command::new(exe).arg(file).args(["--repeat", "3"]).output())
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter_map(|l| l.split("MB/s=").nth(1))
+        .filter_map(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .reduce(f64::max)
+}
+
+/// Pins the calling thread to CPU 0, so figures are per core.
+pub fn pin_to_core0() {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET and sched_setaffinity only read
+    // and write that local set.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// The lines of an NDJSON file, each one message.
+pub fn messages(data: &[u8]) -> Vec<&[u8]> {
+    data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect()
+}
+
+/// Runs every message through the row path in batches of `batch` messages; returns the
+/// number of loaded rows.
+pub fn run_row_path(path: &mut RowPath, msgs: &[&[u8]], batch: usize) -> u64 {
+    let mut loaded = 0;
+    for (n, chunk) in msgs.chunks(batch).enumerate() {
+        path.begin_batch(1_700_000_000_000_000 + n as i64);
+        for (i, m) in chunk.iter().enumerate() {
+            path.push(Message {
+                partition: 0,
+                offset: (n * batch + i) as i64,
+                value: m,
+            });
+        }
+        loaded += path.finish().counts.loaded;
+    }
+    loaded
+}

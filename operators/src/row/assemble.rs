@@ -1,0 +1,617 @@
+//! [`RowPath`]: the row path's driver, and the assembler that turns one row of source slots
+//! into destination values in Doris's order:
+//!
+//! 1. PRECEDING FILTER on the raw slots (not TRUE → unselected);
+//! 2. each column: its slot converted with the column's rule, its mapping evaluated and cast,
+//!    or its DEFAULT;
+//! 3. strict mode and NOT NULL, column by column (`column(x) value is incorrect while strict
+//!    mode is true, src value is ...`, `column(x) values is null while columns is not
+//!    nullable`);
+//! 4. WHERE on the final values (not TRUE → unselected);
+//! 5. the sink's checks: string byte lengths (filtered, or truncated in 4.x non-strict);
+//! 6. the delete sign for MERGE / DELETE jobs; then the row is appended.
+
+use std::sync::Arc;
+
+use arrow_array::builder::Int8Builder;
+use arrow_array::{ArrayRef, RecordBatch};
+
+use routinely_schemas::convert::datetime::{MICROS_PER_SEC, write_date, write_datetime};
+use routinely_schemas::convert::json::JsonScratch;
+use routinely_schemas::convert::string::too_long_message;
+use routinely_schemas::convert::{self, StringFit, fit_string};
+use routinely_schemas::display::Datum;
+use routinely_schemas::expr::{EvalEnv, EvalScratch, ExprInput, Value, ValueRef};
+use routinely_schemas::job::{DataFormat, MergeType};
+use routinely_schemas::DorisType;
+
+use super::columns::{Buf, Bufs, Builder, Cell, ConvCtx, Converter, Slot, Span};
+use super::csv::CsvReader;
+use super::json::{JsonReader, RowSink};
+use super::plan::{DestSource, LoadPlan, SlotDefault};
+use super::{Message, MAX_SRC_LINE, RejectedRow, RowBatch, RowCounts, truncate_utf8};
+
+/// Turns messages into Arrow batches for one job, batch after batch, reusing every buffer.
+pub struct RowPath {
+    plan: Arc<LoadPlan>,
+    json: Option<JsonReader>,
+    csv: Option<CsvReader>,
+    asm: Assembler,
+    in_batch: bool,
+}
+
+/// Everything the row assembler owns.
+struct Assembler {
+    env: EvalEnv,
+    builders: Vec<Builder>,
+    delete_sign: Option<Int8Builder>,
+    rejected: Vec<RejectedRow>,
+    counts: RowCounts,
+    partition: i32,
+    offset: i64,
+    /// Row arena: conversion outputs.
+    row: Vec<u8>,
+    cells: Vec<Cell>,
+    /// Per destination: whether a Direct source was NULL (strict mode skips it).
+    src_null: Vec<bool>,
+    nested: Vec<Datum>,
+    json: JsonScratch,
+    /// Expression inputs past the slots: converted columns, mapping results, final values.
+    values: Vec<Value>,
+    mapping_scratch: Vec<EvalScratch>,
+    preceding_scratch: Option<EvalScratch>,
+    where_scratch: Option<EvalScratch>,
+    delete_scratch: Option<EvalScratch>,
+    pred: Value,
+    /// A mapping result cast to its column's type.
+    cast_out: Value,
+    /// DEFAULT texts of this batch (CURRENT_TIMESTAMP is the batch's time).
+    default_text: Vec<Option<Vec<u8>>>,
+    /// Capacity hints from the last batch.
+    rows_hint: usize,
+    bytes_hint: Vec<usize>,
+}
+
+impl RowPath {
+    /// A row path for `plan`.
+    pub fn new(plan: Arc<LoadPlan>) -> RowPath {
+        let json = (plan.format == DataFormat::Json).then(|| JsonReader::new(&plan));
+        let csv = (plan.format == DataFormat::Csv).then(|| CsvReader::new(&plan));
+        let layout = plan.layout();
+        let asm = Assembler {
+            env: EvalEnv {
+                now_utc_micros: 0,
+                time_zone: plan.tz,
+                rules: plan.rules,
+            },
+            builders: Vec::new(),
+            delete_sign: None,
+            rejected: Vec::new(),
+            counts: RowCounts::default(),
+            partition: 0,
+            offset: 0,
+            row: Vec::new(),
+            cells: Vec::with_capacity(plan.dests.len()),
+            src_null: Vec::with_capacity(plan.dests.len()),
+            nested: Vec::new(),
+            json: JsonScratch::default(),
+            values: (0..layout.total() - layout.slots).map(|_| Value::Null).collect(),
+            mapping_scratch: plan.mappings.iter().map(|m| m.expr.new_scratch()).collect(),
+            preceding_scratch: plan.preceding.as_ref().map(|e| e.new_scratch()),
+            where_scratch: plan.where_.as_ref().map(|e| e.new_scratch()),
+            delete_scratch: plan.delete_on.as_ref().map(|e| e.new_scratch()),
+            pred: Value::Null,
+            cast_out: Value::Null,
+            default_text: Vec::new(),
+            rows_hint: 1024,
+            bytes_hint: vec![16 * 1024; plan.dests.len()],
+        };
+        RowPath {
+            plan,
+            json,
+            csv,
+            asm,
+            in_batch: false,
+        }
+    }
+
+    /// The plan this path runs.
+    pub fn plan(&self) -> &LoadPlan {
+        &self.plan
+    }
+
+    /// Starts a batch. `now_utc_micros` is the batch's current time: Doris evaluates `now()`
+    /// and `DEFAULT CURRENT_TIMESTAMP` once per task.
+    pub fn begin_batch(&mut self, now_utc_micros: i64) {
+        let plan = &*self.plan;
+        let asm = &mut self.asm;
+        asm.env.now_utc_micros = now_utc_micros;
+        asm.builders = plan
+            .dests
+            .iter()
+            .zip(&asm.bytes_hint)
+            .map(|(d, &bytes)| Builder::new(&d.ty, asm.rows_hint, bytes))
+            .collect();
+        asm.delete_sign = (plan.merge_type != MergeType::Append)
+            .then(|| Int8Builder::with_capacity(asm.rows_hint));
+        asm.rejected.clear();
+        asm.counts = RowCounts::default();
+        asm.default_text = plan
+            .dests
+            .iter()
+            .map(|d| match &d.source {
+                DestSource::Default(def) => {
+                    let mut out = Vec::new();
+                    asm.default_text_into(def, &mut out).then_some(out)
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(csv) = &mut self.csv {
+            csv.begin_batch();
+        }
+        self.in_batch = true;
+    }
+
+    /// Pushes one message. Empty messages are counted (Doris's consumer counts them toward
+    /// nothing but the offset) and produce no row.
+    pub fn push(&mut self, msg: Message<'_>) {
+        if !self.in_batch {
+            self.begin_batch(now_micros());
+        }
+        self.asm.counts.messages += 1;
+        self.asm.counts.bytes += msg.value.len() as u64;
+        if msg.value.is_empty() {
+            return;
+        }
+        self.asm.partition = msg.partition;
+        self.asm.offset = msg.offset;
+        let plan = &*self.plan;
+        if let Some(json) = &mut self.json {
+            json.read(plan, msg.value, &mut self.asm);
+        } else if let Some(csv) = &mut self.csv {
+            csv.read(plan, msg.value, &mut self.asm);
+        }
+    }
+
+    /// Ends the batch and returns its rows, rejected rows and counts.
+    pub fn finish(&mut self) -> RowBatch {
+        if !self.in_batch {
+            self.begin_batch(now_micros());
+        }
+        let plan = &*self.plan;
+        if let Some(csv) = &mut self.csv {
+            csv.finish(plan, &mut self.asm);
+        }
+        self.in_batch = false;
+        let asm = &mut self.asm;
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(asm.builders.len() + 1);
+        for (i, b) in asm.builders.iter_mut().enumerate() {
+            let array = b.finish();
+            if let Some(hint) = asm.bytes_hint.get_mut(i) {
+                let bytes = array.get_buffer_memory_size();
+                *hint = bytes.max(1024);
+            }
+            columns.push(array);
+        }
+        if let Some(ds) = &mut asm.delete_sign {
+            columns.push(Arc::new(ds.finish()));
+        }
+        asm.rows_hint = (asm.counts.loaded as usize).max(1024);
+        let batch = RecordBatch::try_new(plan.output_schema(), columns)
+            .unwrap_or_else(|_| RecordBatch::new_empty(plan.output_schema()));
+        RowBatch {
+            batch,
+            rejected: std::mem::take(&mut asm.rejected),
+            counts: asm.counts,
+        }
+    }
+}
+
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// Expression input for one row: slots, then `values`.
+struct RowInput<'a> {
+    slots: &'a [Slot],
+    bufs: &'a Bufs<'a>,
+    values: &'a [Value],
+}
+
+impl ExprInput for RowInput<'_> {
+    fn slot(&self, index: usize) -> ValueRef<'_> {
+        if index < self.slots.len() {
+            return match self.slots[index] {
+                Slot::Null => ValueRef::Null,
+                Slot::Text(span) | Slot::Json { span, .. } => ValueRef::Text(self.bufs.get(span)),
+            };
+        }
+        match self.values.get(index - self.slots.len()) {
+            Some(v) => ValueRef::Value(v),
+            None => ValueRef::Null,
+        }
+    }
+}
+
+/// The text of a slot (empty for NULL).
+fn slot_text<'a>(slot: Slot, bufs: &Bufs<'a>) -> &'a [u8] {
+    match slot {
+        Slot::Null => b"",
+        Slot::Text(span) | Slot::Json { span, .. } => bufs.get(span),
+    }
+}
+
+/// Doris's `dump_one_line`: the source values joined by spaces, NULL as `NULL`.
+fn dump_line(slots: &[Slot], bufs: &Bufs<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, s) in slots.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        match s {
+            Slot::Null => out.extend_from_slice(b"NULL"),
+            _ => out.extend_from_slice(slot_text(*s, bufs)),
+        }
+        if out.len() > MAX_SRC_LINE {
+            break;
+        }
+    }
+    out
+}
+
+impl Assembler {
+    fn default_text_into(&self, def: &SlotDefault, out: &mut Vec<u8>) -> bool {
+        match def {
+            SlotDefault::Null => false,
+            SlotDefault::Text(s) => {
+                out.extend_from_slice(s.as_bytes());
+                true
+            }
+            SlotDefault::CurrentTimestamp { precision } => {
+                let utc = self.env.now_utc_micros;
+                let secs = utc.div_euclid(MICROS_PER_SEC);
+                let local = (secs + self.env.time_zone.offset_at_utc(secs) as i64) * MICROS_PER_SEC
+                    + utc.rem_euclid(MICROS_PER_SEC);
+                let mut s = String::new();
+                write_datetime(local, *precision, &mut s);
+                out.extend_from_slice(s.as_bytes());
+                true
+            }
+            SlotDefault::CurrentDate => {
+                let utc = self.env.now_utc_micros.div_euclid(MICROS_PER_SEC);
+                let local = utc + self.env.time_zone.offset_at_utc(utc) as i64;
+                let mut s = String::new();
+                write_date(local.div_euclid(86_400) as i32, &mut s);
+                out.extend_from_slice(s.as_bytes());
+                true
+            }
+        }
+    }
+
+    fn reject_row(&mut self, reason: String, src: &[u8]) {
+        self.counts.total += 1;
+        self.counts.filtered += 1;
+        self.rejected.push(RejectedRow {
+            partition: self.partition,
+            offset: self.offset,
+            reason,
+            src_line: truncate_utf8(src, MAX_SRC_LINE),
+        });
+    }
+
+    fn unselect(&mut self) {
+        self.counts.total += 1;
+        self.counts.unselected += 1;
+    }
+
+    /// A converted cell as an expression value.
+    fn cell_value(cell: Cell, ty: &DorisType, bufs: &Bufs<'_>, nested: &[Datum], out: &mut Value) {
+        let set_bytes = |out: &mut Value, bytes: &[u8], json: bool| {
+            let mut buf = match std::mem::take(out) {
+                Value::Str(b) | Value::Json(b) => b,
+                _ => Vec::new(),
+            };
+            buf.clear();
+            buf.extend_from_slice(bytes);
+            *out = if json { Value::Json(buf) } else { Value::Str(buf) };
+        };
+        match cell {
+            Cell::Null => *out = Value::Null,
+            Cell::Bool(b) => *out = Value::Bool(b),
+            Cell::Int(v) => *out = Value::Int(v),
+            Cell::F32(v) => *out = Value::Float(v as f64),
+            Cell::F64(v) => *out = Value::Float(v),
+            Cell::Dec(v) => {
+                *out = match ty {
+                    DorisType::Decimal { scale, .. } => Value::Decimal {
+                        unscaled: v,
+                        scale: *scale,
+                    },
+                    _ => Value::Int(v),
+                }
+            }
+            Cell::Date(d) => *out = Value::Date(d),
+            Cell::DateTime(m) => {
+                let precision = match ty {
+                    DorisType::DateTime { precision } => *precision,
+                    _ => 0,
+                };
+                *out = Value::DateTime {
+                    micros: m,
+                    precision,
+                }
+            }
+            Cell::Bytes(span) => {
+                let json = matches!(ty, DorisType::Json | DorisType::Variant);
+                set_bytes(out, bufs.get(span), json)
+            }
+            Cell::U32(v) => set_bytes(out, convert::ip::format_ipv4(v).as_bytes(), false),
+            Cell::U128(v) => set_bytes(out, convert::ip::format_ipv6(v).as_bytes(), false),
+            Cell::Nested(i) => {
+                let text = nested[i].to_mysql().unwrap_or_default();
+                set_bytes(out, text.as_bytes(), false)
+            }
+        }
+    }
+
+    /// A mapping result (already cast to the column type) as a cell.
+    fn value_cell(
+        v: &Value,
+        conv: &Converter,
+        ctx: &ConvCtx<'_>,
+        row: &mut Vec<u8>,
+        json: &mut JsonScratch,
+        nested: &mut Vec<Datum>,
+    ) -> Cell {
+        match (v, conv) {
+            (Value::Null, _) => Cell::Null,
+            (Value::Bool(b), Converter::Bool) => Cell::Bool(*b),
+            (Value::Int(i), Converter::Int { .. }) => Cell::Int(*i),
+            (Value::Int(i), Converter::LargeInt) => Cell::Dec(*i),
+            (Value::Float(f), Converter::Float) => Cell::F32(*f as f32),
+            (Value::Float(f), Converter::Double) => Cell::F64(*f),
+            (Value::Decimal { unscaled, .. }, Converter::Decimal { .. }) => Cell::Dec(*unscaled),
+            (Value::Date(d), Converter::Date) => Cell::Date(*d),
+            (Value::DateTime { micros, .. }, Converter::DateTime { .. }) => Cell::DateTime(*micros),
+            (Value::Str(b) | Value::Json(b), Converter::String(_) | Converter::Json) => {
+                let start = row.len();
+                row.extend_from_slice(b);
+                Cell::Bytes(Span::new(Buf::Row, start, b.len()))
+            }
+            (Value::Str(b) | Value::Json(b), _) => {
+                // IPV4 / IPV6 / nested columns from text.
+                let start = row.len();
+                row.extend_from_slice(b);
+                let span = Span::new(Buf::Row, start, b.len());
+                conv.convert(b, Slot::Text(span), ctx, row, json, nested)
+                    .unwrap_or(Cell::Null)
+            }
+            _ => Cell::Null,
+        }
+    }
+}
+
+impl RowSink for Assembler {
+    fn default_text(&self, default: &SlotDefault, out: &mut Vec<u8>) -> bool {
+        self.default_text_into(default, out)
+    }
+
+    fn reject(&mut self, reason: &str, src: &[u8]) {
+        self.reject_row(reason.to_string(), src);
+    }
+
+    fn row(&mut self, plan: &LoadPlan, slots: &[Slot], reader_bufs: &Bufs<'_>) {
+        let layout = plan.layout();
+        // 1. PRECEDING FILTER.
+        if let (Some(expr), Some(scratch)) = (&plan.preceding, &mut self.preceding_scratch) {
+            let input = RowInput {
+                slots,
+                bufs: reader_bufs,
+                values: &self.values,
+            };
+            expr.eval_into(&input, scratch, &self.env, &mut self.pred);
+            if !matches!(self.pred, Value::Bool(true)) {
+                self.unselect();
+                return;
+            }
+        }
+
+        // 2. Convert each column's source.
+        self.row.clear();
+        self.nested.clear();
+        self.cells.clear();
+        self.src_null.clear();
+        let ctx = ConvCtx {
+            rules: &plan.rules,
+            tz: &plan.tz,
+            strict: plan.strict,
+        };
+        for (di, dest) in plan.dests.iter().enumerate() {
+            let (cell, null_src) = match &dest.source {
+                DestSource::Direct(s) => match slots[*s] {
+                    Slot::Null => (Cell::Null, true),
+                    slot => {
+                        let text = slot_text(slot, reader_bufs);
+                        let cell = dest
+                            .converter
+                            .convert(text, slot, &ctx, &mut self.row, &mut self.json, &mut self.nested)
+                            .unwrap_or(Cell::Null);
+                        (cell, false)
+                    }
+                },
+                DestSource::Mapped(_) => (Cell::Null, false),
+                DestSource::Default(_) => match &self.default_text[di] {
+                    None => (Cell::Null, true),
+                    Some(text) => {
+                        let start = self.row.len();
+                        self.row.extend_from_slice(text);
+                        let span = Span::new(Buf::Row, start, text.len());
+                        let cell = dest
+                            .converter
+                            .convert(text, Slot::Text(span), &ctx, &mut self.row, &mut self.json, &mut self.nested)
+                            .unwrap_or(Cell::Null);
+                        (cell, true)
+                    }
+                },
+            };
+            self.cells.push(cell);
+            self.src_null.push(null_src);
+        }
+
+        // Mappings, in COLUMNS order, then their casts into columns.
+        if !plan.mappings.is_empty() || plan.delete_on.is_some() {
+            let bufs = Bufs {
+                row: &self.row,
+                ..*reader_bufs
+            };
+            for (c, needed) in plan.converted_needed.iter().enumerate() {
+                if *needed {
+                    let v = &mut self.values[c];
+                    Self::cell_value(self.cells[c], &plan.dests[c].ty, &bufs, &self.nested, v);
+                }
+            }
+            for (m, mapping) in plan.mappings.iter().enumerate() {
+                let idx = layout.mapping(m) - layout.slots;
+                let mut out = std::mem::take(&mut self.values[idx]);
+                {
+                    let input = RowInput {
+                        slots,
+                        bufs: &bufs,
+                        values: &self.values,
+                    };
+                    mapping
+                        .expr
+                        .eval_into(&input, &mut self.mapping_scratch[m], &self.env, &mut out);
+                }
+                self.values[idx] = out;
+                if let Some(err) = self.mapping_scratch[m].error_str() {
+                    let reason = err.to_string();
+                    let src = dump_line(slots, &bufs);
+                    self.reject_row(reason, &src);
+                    return;
+                }
+            }
+        }
+        for (di, dest) in plan.dests.iter().enumerate() {
+            if let DestSource::Mapped(m) = dest.source {
+                let idx = layout.mapping(m) - layout.slots;
+                routinely_schemas::expr::cast_value_from(
+                    &self.values[idx],
+                    plan.mappings[m].expr.result_type(),
+                    &dest.ty,
+                    &self.env,
+                    &mut self.cast_out,
+                );
+                self.cells[di] = Self::value_cell(
+                    &self.cast_out,
+                    &dest.converter,
+                    &ctx,
+                    &mut self.row,
+                    &mut self.json,
+                    &mut self.nested,
+                );
+            }
+        }
+
+        // 3. Strict mode and NOT NULL.
+        for (di, dest) in plan.dests.iter().enumerate() {
+            if self.cells[di] != Cell::Null {
+                continue;
+            }
+            if let DestSource::Direct(s) = dest.source
+                && plan.strict
+                && !self.src_null[di]
+            {
+                let reason = convert::strict_message(&dest.name, slot_text(slots[s], reader_bufs));
+                let src = dump_line(slots, reader_bufs);
+                self.reject_row(reason, &src);
+                return;
+            }
+            if !dest.nullable && !dest.auto_increment {
+                let reason = convert::not_null_message(&dest.name);
+                let src = dump_line(slots, reader_bufs);
+                self.reject_row(reason, &src);
+                return;
+            }
+        }
+
+        // 4. WHERE on the final values.
+        if let (Some(expr), Some(scratch)) = (&plan.where_, &mut self.where_scratch) {
+            let bufs = Bufs {
+                row: &self.row,
+                ..*reader_bufs
+            };
+            for (c, dest) in plan.dests.iter().enumerate() {
+                let idx = layout.final_value(c) - layout.slots;
+                Self::cell_value(self.cells[c], &dest.ty, &bufs, &self.nested, &mut self.values[idx]);
+            }
+            let input = RowInput {
+                slots,
+                bufs: &bufs,
+                values: &self.values,
+            };
+            expr.eval_into(&input, scratch, &self.env, &mut self.pred);
+            if !matches!(self.pred, Value::Bool(true)) {
+                self.unselect();
+                return;
+            }
+        }
+
+        // 5. The sink's length checks.
+        for (di, dest) in plan.dests.iter().enumerate() {
+            if let (Cell::Bytes(span), Converter::String(ty)) = (self.cells[di], &dest.converter) {
+                let bufs = Bufs {
+                    row: &self.row,
+                    ..*reader_bufs
+                };
+                let bytes = bufs.get(span);
+                match fit_string(bytes, ty, plan.strict, &plan.rules) {
+                    StringFit::Fits => {}
+                    StringFit::Truncate(n) => {
+                        self.cells[di] = Cell::Bytes(Span {
+                            len: n as u32,
+                            ..span
+                        });
+                    }
+                    StringFit::TooLong { limit } => {
+                        let reason = too_long_message(&dest.name, bytes, limit);
+                        let src = dump_line(slots, reader_bufs);
+                        self.reject_row(reason, &src);
+                        return;
+                    }
+                }
+            }
+        }
+
+        // 6. Delete sign, then append.
+        let bufs = Bufs {
+            row: &self.row,
+            ..*reader_bufs
+        };
+        if let Some(ds) = &mut self.delete_sign {
+            let sign = match (plan.merge_type, &plan.delete_on, &mut self.delete_scratch) {
+                (MergeType::Delete, _, _) => 1,
+                (MergeType::Merge, Some(expr), Some(scratch)) => {
+                    let input = RowInput {
+                        slots,
+                        bufs: &bufs,
+                        values: &self.values,
+                    };
+                    expr.eval_into(&input, scratch, &self.env, &mut self.pred);
+                    i8::from(matches!(self.pred, Value::Bool(true)))
+                }
+                _ => 0,
+            };
+            ds.append_value(sign);
+        }
+        for (b, cell) in self.builders.iter_mut().zip(&self.cells) {
+            b.append(*cell, &bufs, &self.nested);
+        }
+        self.counts.total += 1;
+        self.counts.loaded += 1;
+    }
+}
