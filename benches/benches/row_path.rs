@@ -21,9 +21,7 @@ fn main() {
     pin_to_core0();
     let size = std::env::var("ROUTINELY_BENCH_BYTES").unwrap_or_else(|_| "256M".into());
     let plan = rt_events_plan();
-    let mut criterion = Criterion::default()
-        .sample_size(10)
-        .configure_from_args();
+    let mut criterion = Criterion::default().sample_size(10).configure_from_args();
     let mut summary = Vec::new();
     for (name, drift) in [("clean", 0.0), ("drift5", 0.05)] {
         let file = events_file(&size, drift).expect("bench data (needs python3)");

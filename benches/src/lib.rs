@@ -60,11 +60,22 @@ pub fn events_file(bytes: &str, drift: f64) -> std::io::Result<PathBuf> {
     let script = shared_dir().join("bench-limit/gen_events.py");
     let status = Command::new("python3")
         .arg(&script)
-        .args(["--bytes", bytes, "--seed", "42", "--drift", &drift.to_string(), "--out"])
+        .args([
+            "--bytes",
+            bytes,
+            "--seed",
+            "42",
+            "--drift",
+            &drift.to_string(),
+            "--out",
+        ])
         .arg(&path)
         .status()?;
     if !status.success() {
-        return Err(std::io::Error::other(format!("{} failed", script.display())));
+        return Err(std::io::Error::other(format!(
+            "{} failed",
+            script.display()
+        )));
     }
     Ok(path)
 }
@@ -117,7 +128,9 @@ pub fn pin_to_core0() {
 
 /// The lines of an NDJSON file, each one message.
 pub fn messages(data: &[u8]) -> Vec<&[u8]> {
-    data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect()
+    data.split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// Runs every message through the row path in batches of `batch` messages; returns the

@@ -106,7 +106,13 @@ mod tests {
             database: None,
             name: "t".into(),
             columns: vec![
-                Column::new("d", DorisType::Decimal { precision: 10, scale: 2 }),
+                Column::new(
+                    "d",
+                    DorisType::Decimal {
+                        precision: 10,
+                        scale: 2,
+                    },
+                ),
                 Column::new("ts", DorisType::DateTime { precision: 3 }),
                 Column::new("j", DorisType::Json),
             ],
@@ -125,7 +131,11 @@ mod tests {
             &DataType::Timestamp(TimeUnit::Microsecond, None)
         );
         assert_eq!(
-            schema.field(2).metadata().get(DORIS_TYPE_KEY).map(String::as_str),
+            schema
+                .field(2)
+                .metadata()
+                .get(DORIS_TYPE_KEY)
+                .map(String::as_str),
             Some("JSON")
         );
     }

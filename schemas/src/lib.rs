@@ -7,6 +7,7 @@
 pub mod arrow;
 pub mod convert;
 pub mod display;
+pub mod expr;
 pub mod job;
 pub mod sql;
 pub mod table;

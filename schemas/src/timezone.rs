@@ -114,7 +114,10 @@ impl TimeZone {
                 && !rest.is_empty()
             {
                 let secs = parse_fe_offset(rest).ok_or_else(err)?;
-                return Ok((TimeZone::Fixed(secs), format!("{prefix}{}", format_offset(secs))));
+                return Ok((
+                    TimeZone::Fixed(secs),
+                    format!("{prefix}{}", format_offset(secs)),
+                ));
             }
         }
         if let Some(target) = alias(value) {
@@ -209,9 +212,7 @@ impl TimeZone {
                 chrono::LocalResult::None => {
                     // In a gap: the offset in force just before it.
                     let before = local - chrono::Duration::hours(3);
-                    tz.offset_from_utc_datetime(&before)
-                        .fix()
-                        .local_minus_utc()
+                    tz.offset_from_utc_datetime(&before).fix().local_minus_utc()
                 }
             },
         }
@@ -318,7 +319,10 @@ mod tests {
             TimeZone::parse_suffix(b"-0530"),
             Some(TimeZone::Fixed(-(5 * 3600 + 30 * 60)))
         );
-        assert_eq!(TimeZone::parse_suffix(b"+8"), Some(TimeZone::Fixed(8 * 3600)));
+        assert_eq!(
+            TimeZone::parse_suffix(b"+8"),
+            Some(TimeZone::Fixed(8 * 3600))
+        );
         assert_eq!(TimeZone::parse_suffix(b"+08:15"), None);
         assert_eq!(TimeZone::parse_suffix(b"+15"), None);
         assert_eq!(

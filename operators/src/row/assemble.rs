@@ -16,6 +16,7 @@ use std::sync::Arc;
 use arrow_array::builder::Int8Builder;
 use arrow_array::{ArrayRef, RecordBatch};
 
+use routinely_schemas::DorisType;
 use routinely_schemas::convert::datetime::{MICROS_PER_SEC, write_date, write_datetime};
 use routinely_schemas::convert::json::JsonScratch;
 use routinely_schemas::convert::string::too_long_message;
@@ -23,13 +24,16 @@ use routinely_schemas::convert::{self, StringFit, fit_string};
 use routinely_schemas::display::Datum;
 use routinely_schemas::expr::{EvalEnv, EvalScratch, ExprInput, Value, ValueRef};
 use routinely_schemas::job::{DataFormat, MergeType};
-use routinely_schemas::DorisType;
 
 use super::columns::{Buf, Bufs, Builder, Cell, ConvCtx, Converter, Slot, Span};
 use super::csv::CsvReader;
 use super::json::{JsonReader, RowSink};
 use super::plan::{DestSource, LoadPlan, SlotDefault};
-use super::{Message, MAX_SRC_LINE, RejectedRow, RowBatch, RowCounts, truncate_utf8};
+use super::{MAX_SRC_LINE, Message, RejectedRow, RowBatch, RowCounts, truncate_utf8};
+
+/// Rows per output Arrow batch unless set with [`RowPath::set_chunk_rows`] (Arrow readers'
+/// usual batch size; it also keeps every builder allocation small enough to be reused).
+pub const DEFAULT_CHUNK_ROWS: usize = 8192;
 
 /// Turns messages into Arrow batches for one job, batch after batch, reusing every buffer.
 pub struct RowPath {
@@ -67,9 +71,17 @@ struct Assembler {
     cast_out: Value,
     /// DEFAULT texts of this batch (CURRENT_TIMESTAMP is the batch's time).
     default_text: Vec<Option<Vec<u8>>>,
-    /// Capacity hints from the last batch.
-    rows_hint: usize,
-    bytes_hint: Vec<usize>,
+    /// Loaded rows in the builders now.
+    chunk_len: usize,
+    /// Rows per output Arrow batch.
+    chunk_rows: usize,
+    /// Finished Arrow batches of the current batch.
+    chunks: Vec<RecordBatch>,
+    /// String bytes per row per column, learned from finished chunks.
+    bytes_per_row: Vec<usize>,
+    schema: arrow_schema::SchemaRef,
+    types: Vec<DorisType>,
+    merge: bool,
 }
 
 impl RowPath {
@@ -95,7 +107,9 @@ impl RowPath {
             src_null: Vec::with_capacity(plan.dests.len()),
             nested: Vec::new(),
             json: JsonScratch::default(),
-            values: (0..layout.total() - layout.slots).map(|_| Value::Null).collect(),
+            values: (0..layout.total() - layout.slots)
+                .map(|_| Value::Null)
+                .collect(),
             mapping_scratch: plan.mappings.iter().map(|m| m.expr.new_scratch()).collect(),
             preceding_scratch: plan.preceding.as_ref().map(|e| e.new_scratch()),
             where_scratch: plan.where_.as_ref().map(|e| e.new_scratch()),
@@ -103,8 +117,13 @@ impl RowPath {
             pred: Value::Null,
             cast_out: Value::Null,
             default_text: Vec::new(),
-            rows_hint: 1024,
-            bytes_hint: vec![16 * 1024; plan.dests.len()],
+            chunk_len: 0,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            chunks: Vec::new(),
+            bytes_per_row: vec![32; plan.dests.len()],
+            schema: plan.output_schema(),
+            types: plan.dests.iter().map(|d| d.ty.clone()).collect(),
+            merge: plan.merge_type != MergeType::Append,
         };
         RowPath {
             plan,
@@ -120,20 +139,24 @@ impl RowPath {
         &self.plan
     }
 
+    /// Rows per output Arrow batch.
+    pub fn chunk_rows(&self) -> usize {
+        self.asm.chunk_rows
+    }
+
+    /// Sets the rows per output Arrow batch (at least 1), from the next batch on.
+    pub fn set_chunk_rows(&mut self, rows: usize) {
+        self.asm.chunk_rows = rows.max(1);
+    }
+
     /// Starts a batch. `now_utc_micros` is the batch's current time: Doris evaluates `now()`
     /// and `DEFAULT CURRENT_TIMESTAMP` once per task.
     pub fn begin_batch(&mut self, now_utc_micros: i64) {
         let plan = &*self.plan;
         let asm = &mut self.asm;
         asm.env.now_utc_micros = now_utc_micros;
-        asm.builders = plan
-            .dests
-            .iter()
-            .zip(&asm.bytes_hint)
-            .map(|(d, &bytes)| Builder::new(&d.ty, asm.rows_hint, bytes))
-            .collect();
-        asm.delete_sign = (plan.merge_type != MergeType::Append)
-            .then(|| Int8Builder::with_capacity(asm.rows_hint));
+        asm.new_builders();
+        asm.chunks.clear();
         asm.rejected.clear();
         asm.counts = RowCounts::default();
         asm.default_text = plan
@@ -185,23 +208,11 @@ impl RowPath {
         }
         self.in_batch = false;
         let asm = &mut self.asm;
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(asm.builders.len() + 1);
-        for (i, b) in asm.builders.iter_mut().enumerate() {
-            let array = b.finish();
-            if let Some(hint) = asm.bytes_hint.get_mut(i) {
-                let bytes = array.get_buffer_memory_size();
-                *hint = bytes.max(1024);
-            }
-            columns.push(array);
+        if asm.chunk_len > 0 || asm.chunks.is_empty() {
+            asm.flush_chunk(false);
         }
-        if let Some(ds) = &mut asm.delete_sign {
-            columns.push(Arc::new(ds.finish()));
-        }
-        asm.rows_hint = (asm.counts.loaded as usize).max(1024);
-        let batch = RecordBatch::try_new(plan.output_schema(), columns)
-            .unwrap_or_else(|_| RecordBatch::new_empty(plan.output_schema()));
         RowBatch {
-            batch,
+            batches: std::mem::take(&mut asm.chunks),
             rejected: std::mem::take(&mut asm.rejected),
             counts: asm.counts,
         }
@@ -264,6 +275,51 @@ fn dump_line(slots: &[Slot], bufs: &Bufs<'_>) -> Vec<u8> {
 }
 
 impl Assembler {
+    /// Fresh builders sized for a full chunk.
+    fn new_builders(&mut self) {
+        let rows = self.chunk_rows;
+        self.builders = self
+            .types
+            .iter()
+            .zip(&self.bytes_per_row)
+            .map(|(ty, &per_row)| Builder::new(ty, rows, per_row * rows))
+            .collect();
+        self.delete_sign = self.merge.then(|| Int8Builder::with_capacity(rows));
+        self.chunk_len = 0;
+    }
+
+    /// Finishes the builders into one Arrow batch; `more` prepares builders for more rows.
+    fn flush_chunk(&mut self, more: bool) {
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.builders.len() + 1);
+        let rows = self.chunk_len.max(1);
+        for (i, b) in self.builders.iter_mut().enumerate() {
+            if let Some(hint) = self.bytes_per_row.get_mut(i)
+                && self.chunk_len >= 1024
+            {
+                // Learn string bytes per row (a little slack avoids a regrowth).
+                *hint = (b.string_bytes() / rows + 8).min(1 << 20);
+            }
+            columns.push(b.finish());
+        }
+        if let Some(ds) = &mut self.delete_sign {
+            columns.push(Arc::new(ds.finish()));
+        }
+        match RecordBatch::try_new(self.schema.clone(), columns) {
+            Ok(batch) => self.chunks.push(batch),
+            Err(e) => self.rejected.push(RejectedRow {
+                partition: self.partition,
+                offset: self.offset,
+                reason: format!("internal error building an Arrow batch: {e}"),
+                src_line: String::new(),
+            }),
+        }
+        if more {
+            self.new_builders();
+        } else {
+            self.chunk_len = 0;
+        }
+    }
+
     fn default_text_into(&self, def: &SlotDefault, out: &mut Vec<u8>) -> bool {
         match def {
             SlotDefault::Null => false,
@@ -317,7 +373,11 @@ impl Assembler {
             };
             buf.clear();
             buf.extend_from_slice(bytes);
-            *out = if json { Value::Json(buf) } else { Value::Str(buf) };
+            *out = if json {
+                Value::Json(buf)
+            } else {
+                Value::Str(buf)
+            };
         };
         match cell {
             Cell::Null => *out = Value::Null,
@@ -438,7 +498,14 @@ impl RowSink for Assembler {
                         let text = slot_text(slot, reader_bufs);
                         let cell = dest
                             .converter
-                            .convert(text, slot, &ctx, &mut self.row, &mut self.json, &mut self.nested)
+                            .convert(
+                                text,
+                                slot,
+                                &ctx,
+                                &mut self.row,
+                                &mut self.json,
+                                &mut self.nested,
+                            )
                             .unwrap_or(Cell::Null);
                         (cell, false)
                     }
@@ -452,7 +519,14 @@ impl RowSink for Assembler {
                         let span = Span::new(Buf::Row, start, text.len());
                         let cell = dest
                             .converter
-                            .convert(text, Slot::Text(span), &ctx, &mut self.row, &mut self.json, &mut self.nested)
+                            .convert(
+                                text,
+                                Slot::Text(span),
+                                &ctx,
+                                &mut self.row,
+                                &mut self.json,
+                                &mut self.nested,
+                            )
                             .unwrap_or(Cell::Null);
                         (cell, true)
                     }
@@ -483,9 +557,12 @@ impl RowSink for Assembler {
                         bufs: &bufs,
                         values: &self.values,
                     };
-                    mapping
-                        .expr
-                        .eval_into(&input, &mut self.mapping_scratch[m], &self.env, &mut out);
+                    mapping.expr.eval_into(
+                        &input,
+                        &mut self.mapping_scratch[m],
+                        &self.env,
+                        &mut out,
+                    );
                 }
                 self.values[idx] = out;
                 if let Some(err) = self.mapping_scratch[m].error_str() {
@@ -547,7 +624,13 @@ impl RowSink for Assembler {
             };
             for (c, dest) in plan.dests.iter().enumerate() {
                 let idx = layout.final_value(c) - layout.slots;
-                Self::cell_value(self.cells[c], &dest.ty, &bufs, &self.nested, &mut self.values[idx]);
+                Self::cell_value(
+                    self.cells[c],
+                    &dest.ty,
+                    &bufs,
+                    &self.nested,
+                    &mut self.values[idx],
+                );
             }
             let input = RowInput {
                 slots,
@@ -613,5 +696,9 @@ impl RowSink for Assembler {
         }
         self.counts.total += 1;
         self.counts.loaded += 1;
+        self.chunk_len += 1;
+        if self.chunk_len >= self.chunk_rows {
+            self.flush_chunk(true);
+        }
     }
 }

@@ -6,19 +6,19 @@
 
 use std::sync::Arc;
 
+use arrow_array::ArrayRef;
 use arrow_array::builder::{
     ArrayBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, FixedSizeBinaryBuilder,
     Float32Builder, Float64Builder, Int8Builder, Int16Builder, Int32Builder, Int64Builder,
     StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, make_builder,
 };
 use arrow_array::builder::{ListBuilder, MapBuilder, StructBuilder};
-use arrow_array::ArrayRef;
 use arrow_schema::{DataType, Field};
 
 use routinely_schemas::arrow::arrow_type;
 use routinely_schemas::convert::json::{JsonOutput, JsonScratch, write_json_with};
 use routinely_schemas::convert::nested::{Element, split_array, split_map, split_struct};
-use routinely_schemas::convert::{self, ip, StringFit};
+use routinely_schemas::convert::{self, StringFit, ip};
 use routinely_schemas::display::Datum;
 use routinely_schemas::{DorisType, TimeZone, VersionRules};
 
@@ -65,9 +65,25 @@ pub(crate) struct Bufs<'a> {
     pub tape: &'a [simd_json::Node<'a>],
     pub reader: &'a [u8],
     pub row: &'a [u8],
+    /// Whether `message` and `tape` hold validated UTF-8 (JSON: simd-json checked the whole
+    /// message), so spans into them can skip re-validation.
+    pub message_is_utf8: bool,
 }
 
 impl<'a> Bufs<'a> {
+    /// The text of a span, as `&str` when it is valid UTF-8.
+    #[inline]
+    pub fn str(&self, span: Span) -> Result<&'a str, &'a [u8]> {
+        let bytes = self.get(span);
+        if self.message_is_utf8 && matches!(span.buf, Buf::Message | Buf::Tape) {
+            // SAFETY: simd-json validated the whole message as UTF-8, and spans into it start
+            // and end on token boundaries (ASCII structural bytes or string quotes), which are
+            // character boundaries.
+            return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
+        std::str::from_utf8(bytes).map_err(|_| bytes)
+    }
+
     #[inline]
     pub fn get(&self, span: Span) -> &'a [u8] {
         let range = span.start as usize..(span.start + span.len) as usize;
@@ -192,9 +208,9 @@ impl Converter {
             Converter::Int { min, max } => {
                 ok(convert::parse_int(text, *min, *max, ctx.strict, r).map(Cell::Int))
             }
-            Converter::LargeInt => ok(
-                convert::parse_int(text, i128::MIN, i128::MAX, ctx.strict, r).map(Cell::Dec),
-            ),
+            Converter::LargeInt => {
+                ok(convert::parse_int(text, i128::MIN, i128::MAX, ctx.strict, r).map(Cell::Dec))
+            }
             Converter::Float => ok(convert::parse_f32(text, r).map(Cell::F32)),
             Converter::Double => ok(convert::parse_f64(text, r).map(Cell::F64)),
             Converter::Decimal { precision, scale } => {
@@ -249,12 +265,11 @@ fn element_datum(text: &[u8], ty: &DorisType, ctx: &ConvCtx<'_>) -> Datum {
             })
         }
         DorisType::Date => convert::parse_date(text, r).map(Datum::Date),
-        DorisType::DateTime { precision } => {
-            convert::parse_datetime(text, *precision, ctx.tz, r).map(|m| Datum::DateTime {
+        DorisType::DateTime { precision } => convert::parse_datetime(text, *precision, ctx.tz, r)
+            .map(|m| Datum::DateTime {
                 micros: m,
                 precision: *precision,
-            })
-        }
+            }),
         DorisType::Json | DorisType::Variant => {
             let mut out = Vec::new();
             convert::json::write_json(text, JsonOutput::Canonical, &mut out)
@@ -286,7 +301,9 @@ pub(crate) fn nested_from_text(text: &[u8], ty: &DorisType, ctx: &ConvCtx<'_>) -
         DorisType::Array(inner) => {
             let mut parts = Vec::new();
             split_array(text, &mut parts)?;
-            Some(Datum::Array(parts.into_iter().map(|e| elem(e, inner)).collect()))
+            Some(Datum::Array(
+                parts.into_iter().map(|e| elem(e, inner)).collect(),
+            ))
         }
         DorisType::Map(k, v) => {
             let mut parts = Vec::new();
@@ -381,11 +398,10 @@ impl Builder {
             (Builder::F64(b), Cell::F64(v)) => b.append_value(v),
             (Builder::Date(b), Cell::Date(v)) => b.append_value(v),
             (Builder::Ts(b), Cell::DateTime(v)) => b.append_value(v),
-            (Builder::Str(b), Cell::Bytes(span)) => {
-                let bytes = bufs.get(span);
-                // Values reach here only after the readers validated UTF-8.
-                b.append_value(String::from_utf8_lossy(bytes));
-            }
+            (Builder::Str(b), Cell::Bytes(span)) => match bufs.str(span) {
+                Ok(s) => b.append_value(s),
+                Err(bytes) => b.append_value(String::from_utf8_lossy(bytes)),
+            },
             (Builder::U32(b), Cell::U32(v)) => b.append_value(v),
             (Builder::Fsb(b), Cell::U128(v)) => {
                 let _ = b.append_value(v.to_be_bytes());
@@ -413,6 +429,14 @@ impl Builder {
             Builder::U32(b) => b.append_null(),
             Builder::Fsb(b) => b.append_null(),
             Builder::Nested(b, dt) => append_datum(b.as_mut(), dt, &Datum::Null),
+        }
+    }
+
+    /// Bytes of string data appended so far (0 for other types).
+    pub fn string_bytes(&self) -> usize {
+        match self {
+            Builder::Str(b) => b.values_slice().len(),
+            _ => 0,
         }
     }
 
@@ -552,39 +576,60 @@ fn append_scalar(any: &mut dyn std::any::Any, dt: &DataType, d: &Datum) {
         _ => None,
     };
     match dt {
-        DataType::Boolean => put!(BooleanBuilder, match d {
-            Datum::Bool(b) => Some(*b),
-            _ => None,
-        }),
+        DataType::Boolean => put!(
+            BooleanBuilder,
+            match d {
+                Datum::Bool(b) => Some(*b),
+                _ => None,
+            }
+        ),
         DataType::Int8 => put!(Int8Builder, int.map(|v| v as i8)),
         DataType::Int16 => put!(Int16Builder, int.map(|v| v as i16)),
         DataType::Int32 => put!(Int32Builder, int.map(|v| v as i32)),
         DataType::Int64 => put!(Int64Builder, int.map(|v| v as i64)),
-        DataType::Decimal128(..) => put!(Decimal128Builder, match d {
-            Datum::Decimal { unscaled, .. } => Some(*unscaled),
-            Datum::Int(v) => Some(*v),
-            _ => None,
-        }),
-        DataType::Float32 => put!(Float32Builder, match d {
-            Datum::Float(v) => Some(*v),
-            _ => None,
-        }),
-        DataType::Float64 => put!(Float64Builder, match d {
-            Datum::Double(v) => Some(*v),
-            _ => None,
-        }),
-        DataType::Date32 => put!(Date32Builder, match d {
-            Datum::Date(v) => Some(*v),
-            _ => None,
-        }),
-        DataType::Timestamp(..) => put!(TimestampMicrosecondBuilder, match d {
-            Datum::DateTime { micros, .. } => Some(*micros),
-            _ => None,
-        }),
-        DataType::UInt32 => put!(UInt32Builder, match d {
-            Datum::Ipv4(v) => Some(*v),
-            _ => None,
-        }),
+        DataType::Decimal128(..) => put!(
+            Decimal128Builder,
+            match d {
+                Datum::Decimal { unscaled, .. } => Some(*unscaled),
+                Datum::Int(v) => Some(*v),
+                _ => None,
+            }
+        ),
+        DataType::Float32 => put!(
+            Float32Builder,
+            match d {
+                Datum::Float(v) => Some(*v),
+                _ => None,
+            }
+        ),
+        DataType::Float64 => put!(
+            Float64Builder,
+            match d {
+                Datum::Double(v) => Some(*v),
+                _ => None,
+            }
+        ),
+        DataType::Date32 => put!(
+            Date32Builder,
+            match d {
+                Datum::Date(v) => Some(*v),
+                _ => None,
+            }
+        ),
+        DataType::Timestamp(..) => put!(
+            TimestampMicrosecondBuilder,
+            match d {
+                Datum::DateTime { micros, .. } => Some(*micros),
+                _ => None,
+            }
+        ),
+        DataType::UInt32 => put!(
+            UInt32Builder,
+            match d {
+                Datum::Ipv4(v) => Some(*v),
+                _ => None,
+            }
+        ),
         DataType::FixedSizeBinary(_) => {
             if let Some(b) = any.downcast_mut::<FixedSizeBinaryBuilder>() {
                 match d {
@@ -595,10 +640,13 @@ fn append_scalar(any: &mut dyn std::any::Any, dt: &DataType, d: &Datum) {
                 }
             }
         }
-        _ => put!(StringBuilder, match d {
-            Datum::Str(s) => Some(String::from_utf8_lossy(s).into_owned()),
-            Datum::Json(j) => Some(j.clone()),
-            _ => None,
-        }),
+        _ => put!(
+            StringBuilder,
+            match d {
+                Datum::Str(s) => Some(String::from_utf8_lossy(s).into_owned()),
+                Datum::Json(j) => Some(j.clone()),
+                _ => None,
+            }
+        ),
     }
 }

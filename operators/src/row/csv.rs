@@ -287,7 +287,9 @@ impl CsvReader {
                     self.slots
                         .push(Slot::Text(Span::new(Buf::Reader, a, self.arena.len() - a)));
                 }
-                _ => self.slots.push(Slot::Text(Span::new(Buf::Message, start, f.len()))),
+                _ => self
+                    .slots
+                    .push(Slot::Text(Span::new(Buf::Message, start, f.len()))),
             }
         }
         let bufs = Bufs {
@@ -295,6 +297,7 @@ impl CsvReader {
             tape: &[],
             reader: &self.arena,
             row: &[],
+            message_is_utf8: false,
         };
         sink.row(plan, &self.slots, &bufs);
     }
@@ -370,7 +373,11 @@ fn mismatch_message(
         m.push(')');
         m
     } else {
-        let cmp = if found > expected { "more than" } else { "less than" };
+        let cmp = if found > expected {
+            "more than"
+        } else {
+            "less than"
+        };
         let mut m = format!(
             "actual column number in csv file is  {cmp}  schema column number.actual number: {found}, schema column number: {expected}; line delimiter: [\n], column separator: [{}], ",
             String::from_utf8_lossy(&csv.separator)

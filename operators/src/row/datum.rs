@@ -78,16 +78,19 @@ pub fn datum_at(array: &dyn Array, row: usize, ty: &DorisType) -> Datum {
     }
 }
 
-/// Every row of a batch as MySQL-client text (`None` for NULL), table columns only.
-pub fn rows_as_text(batch: &RecordBatch, table: &TableSchema) -> Vec<Vec<Option<String>>> {
-    (0..batch.num_rows())
-        .map(|r| {
-            table
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(c, col)| datum_at(batch.column(c).as_ref(), r, &col.ty).to_mysql())
-                .collect()
+/// Every row of some batches as MySQL-client text (`None` for NULL), table columns only.
+pub fn rows_as_text(batches: &[RecordBatch], table: &TableSchema) -> Vec<Vec<Option<String>>> {
+    batches
+        .iter()
+        .flat_map(|batch| {
+            (0..batch.num_rows()).map(move |r| {
+                table
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(c, col)| datum_at(batch.column(c).as_ref(), r, &col.ty).to_mysql())
+                    .collect()
+            })
         })
         .collect()
 }

@@ -89,7 +89,11 @@ impl JsonReader {
                 slots: Vec::with_capacity(plan.slots.len()),
                 seen: vec![false; plan.slots.len()],
                 positions: Positions::default(),
-                names: plan.slots.iter().map(|s| s.name.as_bytes().to_vec()).collect(),
+                names: plan
+                    .slots
+                    .iter()
+                    .map(|s| s.name.as_bytes().to_vec())
+                    .collect(),
             },
         }
     }
@@ -124,7 +128,6 @@ impl JsonReader {
         }
         sink.reject(&parse_error(msg, err.error(), plan.rules.version), msg);
     }
-
 }
 
 impl WalkState {
@@ -185,7 +188,8 @@ struct Walk<'a, 't> {
 }
 
 const ARRAY_OBJECT: &str = "JSON data is array-object, `strip_outer_array` must be TRUE.";
-const NOT_ARRAY_OBJECT: &str = "JSON data is not an array-object, `strip_outer_array` must be FALSE.";
+const NOT_ARRAY_OBJECT: &str =
+    "JSON data is not an array-object, `strip_outer_array` must be FALSE.";
 const NOT_OBJECT_OR_ARRAY: &str = "Not an json object or json array";
 const NOT_OBJECT_ITEM: &str = "Not object item";
 const EMPTY_LINE: &str = "Empty json line";
@@ -195,7 +199,9 @@ fn incorrect_type(version: DorisVersion) -> &'static str {
         DorisVersion::V4_0 => {
             "Parse json data failed. code: 17, error info: INCORRECT_TYPE: The JSON element does not have the requested type."
         }
-        _ => "Parse json data failed. code: 16, error info: The JSON element does not have the requested type.",
+        _ => {
+            "Parse json data failed. code: 16, error info: The JSON element does not have the requested type."
+        }
     }
 }
 
@@ -216,6 +222,8 @@ impl<'a, 't> Walk<'a, 't> {
             tape: self.tape,
             reader: self.arena,
             row: &[],
+            // simd-json validated the whole message as UTF-8.
+            message_is_utf8: true,
         }
     }
 
@@ -390,7 +398,8 @@ impl<'a, 't> Walk<'a, 't> {
             }
         }
         if !matched {
-            let mut reason = String::from("There is no column matching jsonpaths in the json file, columns:[");
+            let mut reason =
+                String::from("There is no column matching jsonpaths in the json file, columns:[");
             for s in &plan.slots {
                 reason.push_str(&s.name);
                 reason.push_str(", ");
@@ -454,6 +463,16 @@ impl<'a, 't> Walk<'a, 't> {
     fn root_slot(&mut self) -> Slot {
         match self.tape[0] {
             Node::Object { .. } | Node::Array { .. } if self.doc.len() == self.msg.len() => {
+                // Fast path: a message with no whitespace between tokens is its own compact
+                // form; one structural pass also decides whether JSONB prints it unchanged.
+                if let Some(canonical) =
+                    compact_and_canonical(self.doc, self.structurals, self.tape)
+                {
+                    return Slot::Json {
+                        span: Span::new(Buf::Message, 0, self.doc.len()),
+                        canonical,
+                    };
+                }
                 self.container_slot(0)
             }
             _ => Slot::Text(Span::new(Buf::Message, 0, self.doc.len())),
@@ -465,7 +484,10 @@ impl<'a, 't> Walk<'a, 't> {
         self.ensure_positions();
         let p = &self.positions;
         let (s, e) = (p.start[v] as usize, p.end[v] as usize);
-        let (fs, ls) = (p.first_structural[v] as usize, p.last_structural[v] as usize);
+        let (fs, ls) = (
+            p.first_structural[v] as usize,
+            p.last_structural[v] as usize,
+        );
         let compact = p.gaps[ls] == p.gaps[fs];
         if compact {
             let canonical = self.canonical(v, s, e);
@@ -602,6 +624,69 @@ impl<'a, 't> Walk<'a, 't> {
 #[inline]
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// 1 for JSON whitespace bytes.
+static WS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = 1;
+    t[b'\t' as usize] = 1;
+    t[b'\n' as usize] = 1;
+    t[b'\r' as usize] = 1;
+    t
+};
+
+/// For a whole document: `None` when whitespace separates any two tokens (or surrounds the
+/// document); otherwise whether JSONB prints it byte for byte (no escapes, integers other
+/// than `-0` below 10^18, decimals [`f64_token_prints_unchanged`] accepts).
+fn compact_and_canonical(doc: &[u8], structurals: &[u32], tape: &[Node<'_>]) -> Option<bool> {
+    let (&first, &last) = (structurals.first()?, structurals.last()?);
+    if first != 0 || last as usize + 1 != doc.len() {
+        return None;
+    }
+    // Branch-free: any whitespace right before a structural means a gap between tokens.
+    let mut ws = 0u8;
+    for &pos in &structurals[1..] {
+        ws |= WS[doc[pos as usize - 1] as usize];
+    }
+    if ws != 0 {
+        return None;
+    }
+    if memchr(b'\\', doc).is_some() {
+        return Some(false);
+    }
+    let mut has_f64 = false;
+    for node in tape {
+        match node {
+            Node::Static(StaticNode::F64(_)) => has_f64 = true,
+            Node::Static(StaticNode::I64(0)) => return Some(false),
+            Node::Static(StaticNode::U64(u)) if *u >= 1_000_000_000_000_000_000 => {
+                return Some(false);
+            }
+            _ => {}
+        }
+    }
+    if !has_f64 {
+        return Some(true);
+    }
+    for w in structurals.windows(2) {
+        let (s, e) = (w[0] as usize, w[1] as usize);
+        let c = doc[s];
+        if (c == b'-' || c.is_ascii_digit()) && !number_prints_unchanged(&doc[s..e]) {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// Whether JSONB prints a number token unchanged.
+#[inline]
+fn number_prints_unchanged(tok: &[u8]) -> bool {
+    let digits = tok.strip_prefix(b"-").unwrap_or(tok);
+    if digits.iter().all(u8::is_ascii_digit) {
+        return tok != b"-0" && digits.len() <= 18;
+    }
+    f64_token_prints_unchanged(tok)
 }
 
 /// Whether JSONB's `%.15g` prints this decimal token digit for digit: no exponent, at most
@@ -829,11 +914,20 @@ mod tests {
 
     #[test]
     fn first_document_rules() {
-        assert_eq!(first_document(br#"{"a":1}{"a":2}"#, DorisVersion::V4_0), Some(7));
-        assert_eq!(first_document(b"{\"a\":1}\n{\"a\":2}", DorisVersion::V4_0), Some(7));
+        assert_eq!(
+            first_document(br#"{"a":1}{"a":2}"#, DorisVersion::V4_0),
+            Some(7)
+        );
+        assert_eq!(
+            first_document(b"{\"a\":1}\n{\"a\":2}", DorisVersion::V4_0),
+            Some(7)
+        );
         assert_eq!(first_document(br#"{"a":1} x"#, DorisVersion::V4_0), None);
         assert_eq!(first_document(br#"{"a":1} x"#, DorisVersion::V2_1), Some(7));
         assert_eq!(first_document(br#"{"a":1}"#, DorisVersion::V4_0), None);
-        assert_eq!(first_document(br#"[{"a":1}][{"a":2}]"#, DorisVersion::V4_0), Some(9));
+        assert_eq!(
+            first_document(br#"[{"a":1}][{"a":2}]"#, DorisVersion::V4_0),
+            Some(9)
+        );
     }
 }

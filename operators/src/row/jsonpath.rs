@@ -172,7 +172,10 @@ pub(crate) fn parse_path(path: &str, version: DorisVersion) -> Result<JsonPath, 
 }
 
 /// Parses the `jsonpaths` property.
-pub(crate) fn parse_jsonpaths(property: &str, version: DorisVersion) -> Result<Vec<JsonPath>, String> {
+pub(crate) fn parse_jsonpaths(
+    property: &str,
+    version: DorisVersion,
+) -> Result<Vec<JsonPath>, String> {
     let invalid = || format!("[INVALID_JSON_PATH]Invalid json path: {property}");
     let value: serde_json::Value = serde_json::from_str(property).map_err(|_| invalid())?;
     let items = value.as_array().ok_or_else(invalid)?;
@@ -229,7 +232,11 @@ fn array_element(tape: &[Node<'_>], arr: usize, n: usize) -> Option<usize> {
 }
 
 /// Evaluates `path` against the object at node `start`.
-pub(crate) fn evaluate(tape: &[Node<'_>], start: usize, path: &JsonPath) -> Result<Found, PathError> {
+pub(crate) fn evaluate(
+    tape: &[Node<'_>],
+    start: usize,
+    path: &JsonPath,
+) -> Result<Found, PathError> {
     let steps = match path {
         JsonPath::Root => return Ok(Found::Root),
         JsonPath::Empty => return Err(PathError::Empty),
@@ -280,20 +287,33 @@ mod tests {
     fn parses_doris_path_syntax() {
         assert_eq!(steps("$"), JsonPath::Root);
         assert_eq!(steps("$."), JsonPath::Root);
-        assert_eq!(parse_path("$", DorisVersion::V2_1).unwrap(), JsonPath::Empty);
+        assert_eq!(
+            parse_path("$", DorisVersion::V2_1).unwrap(),
+            JsonPath::Empty
+        );
         assert_eq!(steps(""), JsonPath::Empty);
         assert_eq!(steps("s"), JsonPath::Empty);
-        let JsonPath::Steps(s) = steps("$.a.b[2]") else { panic!() };
+        let JsonPath::Steps(s) = steps("$.a.b[2]") else {
+            panic!()
+        };
         assert_eq!(s[0].key, b"a");
         assert_eq!(s[1].key, b"b");
         assert_eq!(s[1].index, Index::At(2));
-        let JsonPath::Steps(s) = steps("$.\"k.d\"") else { panic!() };
+        let JsonPath::Steps(s) = steps("$.\"k.d\"") else {
+            panic!()
+        };
         assert_eq!(s[0].key, b"k.d");
-        let JsonPath::Steps(s) = steps("$.arr[-1]") else { panic!() };
+        let JsonPath::Steps(s) = steps("$.arr[-1]") else {
+            panic!()
+        };
         assert!(!s[0].valid);
-        let JsonPath::Steps(s) = steps("$.arr[*]") else { panic!() };
+        let JsonPath::Steps(s) = steps("$.arr[*]") else {
+            panic!()
+        };
         assert_eq!(s[0].index, Index::Wildcard);
-        let JsonPath::Steps(s) = steps("x.s") else { panic!() };
+        let JsonPath::Steps(s) = steps("x.s") else {
+            panic!()
+        };
         assert_eq!(s[0].key, b"s");
         assert!(parse_path("$.a\\b", DorisVersion::V4_0).is_err());
     }
@@ -301,7 +321,9 @@ mod tests {
     #[test]
     fn jsonpaths_property() {
         assert_eq!(
-            parse_jsonpaths("[\"$.a\",\"$\"]", DorisVersion::V4_0).unwrap().len(),
+            parse_jsonpaths("[\"$.a\",\"$\"]", DorisVersion::V4_0)
+                .unwrap()
+                .len(),
             2
         );
         let err = parse_jsonpaths("[\"$.a\",1]", DorisVersion::V4_0).unwrap_err();
@@ -311,11 +333,14 @@ mod tests {
 
     #[test]
     fn evaluates_on_tape() {
-        let mut doc = br#"{"a":{"b":[10,{"c":"x"}]},"k.d":5,"arr":[1,2,3],"n":null,"s":"str"}"#.to_vec();
+        let mut doc =
+            br#"{"a":{"b":[10,{"c":"x"}]},"k.d":5,"arr":[1,2,3],"n":null,"s":"str"}"#.to_vec();
         let tape = simd_json::to_tape(&mut doc).unwrap();
         let t = &tape.0;
         let get = |p: &str| evaluate(t, 0, &steps(p));
-        assert!(matches!(get("$.a.b[0]"), Ok(Found::Node(i)) if t[i] == Node::Static(StaticNode::U64(10))));
+        assert!(
+            matches!(get("$.a.b[0]"), Ok(Found::Node(i)) if t[i] == Node::Static(StaticNode::U64(10)))
+        );
         assert!(matches!(get("$.a.b[1].c"), Ok(Found::Node(i)) if t[i] == Node::String("x")));
         assert!(matches!(get("$.\"k.d\""), Ok(Found::Node(_))));
         assert_eq!(get("$.arr[5]"), Ok(Found::Missing));

@@ -104,9 +104,9 @@ impl fmt::Display for RejectedRow {
 /// What a batch produced.
 #[derive(Debug, Clone)]
 pub struct RowBatch {
-    /// The loaded rows, one column per table column (plus hidden columns, see
-    /// [`LoadPlan::output_schema`]).
-    pub batch: RecordBatch,
+    /// The loaded rows in Arrow batches of at most [`RowPath::chunk_rows`] rows, one column
+    /// per table column (plus hidden columns, see [`LoadPlan::output_schema`]).
+    pub batches: Vec<RecordBatch>,
     /// Rows filtered for data quality.
     pub rejected: Vec<RejectedRow>,
     /// Row counters.
@@ -125,6 +125,13 @@ pub(crate) fn truncate_utf8(s: &[u8], max: usize) -> String {
     let mut out = String::from_utf8_lossy(&s[..n]).into_owned();
     out.push_str("...");
     out
+}
+
+impl RowBatch {
+    /// Number of loaded rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
 }
 
 #[cfg(test)]

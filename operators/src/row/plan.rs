@@ -219,10 +219,7 @@ impl Scope for MappingScope<'_> {
             .iter()
             .position(|s| s.name.eq_ignore_ascii_case(name))?;
         let slot = &self.plan_slots[s];
-        let has_mapping = self
-            .targets
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(name))
+        let has_mapping = self.targets.iter().any(|t| t.eq_ignore_ascii_case(name))
             || self.current.is_some_and(|c| c.eq_ignore_ascii_case(name));
         match (slot.table_col, self.view) {
             (Some(col), MappingSourceView::Converted) if !has_mapping => Some((
@@ -257,7 +254,10 @@ struct FinalScope<'a> {
 impl Scope for FinalScope<'_> {
     fn resolve(&self, name: &str) -> Option<(usize, DorisType)> {
         let col = self.table.column_index(name)?;
-        Some((self.layout.final_value(col), self.table.columns[col].ty.clone()))
+        Some((
+            self.layout.final_value(col),
+            self.table.columns[col].ty.clone(),
+        ))
     }
 }
 
@@ -294,9 +294,11 @@ impl LoadPlan {
             time_zone: tz,
             rules,
         };
-        let expr_err = |clause: String| move |e: expr::ExprError| PlanError::Expr {
-            clause: clause.clone(),
-            message: e.to_string(),
+        let expr_err = |clause: String| {
+            move |e: expr::ExprError| PlanError::Expr {
+                clause: clause.clone(),
+                message: e.to_string(),
+            }
         };
 
         for c in &table.columns {
@@ -322,8 +324,15 @@ impl LoadPlan {
         // Source slots and mappings, in COLUMNS order.
         let entries: Vec<(String, Option<&routinely_schemas::job::SqlExpr>)> =
             match &job.load.columns {
-                Some(cols) => cols.iter().map(|c| (c.name.clone(), c.expr.as_ref())).collect(),
-                None => table.columns.iter().map(|c| (c.name.clone(), None)).collect(),
+                Some(cols) => cols
+                    .iter()
+                    .map(|c| (c.name.clone(), c.expr.as_ref()))
+                    .collect(),
+                None => table
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), None))
+                    .collect(),
             };
         let targets: Vec<String> = entries
             .iter()
@@ -367,8 +376,8 @@ impl LoadPlan {
                 layout,
                 current: Some(name),
             };
-            let compiled = expr::compile(&e.ast, &scope, &ctx)
-                .map_err(expr_err(format!("COLUMNS {name}")))?;
+            let compiled =
+                expr::compile(&e.ast, &scope, &ctx).map_err(expr_err(format!("COLUMNS {name}")))?;
             mapping_types.push((name.clone(), compiled.result_type().clone()));
             mappings.push(MappingDef {
                 name: name.clone(),
@@ -384,10 +393,7 @@ impl LoadPlan {
                 .rposition(|m| m.name.eq_ignore_ascii_case(&c.name))
             {
                 DestSource::Mapped(m)
-            } else if let Some(s) = slots
-                .iter()
-                .position(|s| s.table_col == Some(ci))
-            {
+            } else if let Some(s) = slots.iter().position(|s| s.table_col == Some(ci)) {
                 DestSource::Direct(s)
             } else {
                 let d = slot_default(c);
@@ -430,20 +436,13 @@ impl LoadPlan {
                     layout,
                     current: None,
                 };
-                Some(
-                    expr::compile(&e.ast, &scope, &ctx)
-                        .map_err(expr_err("DELETE ON".into()))?,
-                )
+                Some(expr::compile(&e.ast, &scope, &ctx).map_err(expr_err("DELETE ON".into()))?)
             }
             _ => None,
         };
 
         let mut converted_needed = vec![false; table.columns.len()];
-        for e in mappings
-            .iter()
-            .map(|m| &m.expr)
-            .chain(delete_on.iter())
-        {
+        for e in mappings.iter().map(|m| &m.expr).chain(delete_on.iter()) {
             for &s in e.slots() {
                 if s >= layout.slots && s < layout.slots + layout.cols {
                     converted_needed[s - layout.slots] = true;
@@ -453,9 +452,9 @@ impl LoadPlan {
 
         let json = JsonPlan {
             paths: match &props.jsonpaths {
-                Some(p) if !p.trim().is_empty() => Some(
-                    jsonpath::parse_jsonpaths(p, rules.version).map_err(PlanError::JsonPath)?,
-                ),
+                Some(p) if !p.trim().is_empty() => {
+                    Some(jsonpath::parse_jsonpaths(p, rules.version).map_err(PlanError::JsonPath)?)
+                }
                 _ => None,
             },
             paths_text: props.jsonpaths.clone().unwrap_or_default(),

@@ -26,7 +26,7 @@ pub(crate) fn run(plan: &Arc<LoadPlan>, messages: &[&str]) -> (Vec<Vec<Option<St
         });
     }
     let out = path.finish();
-    (rows_as_text(&out.batch, plan.table()), out)
+    (rows_as_text(&out.batches, plan.table()), out)
 }
 
 fn s(v: &str) -> Option<String> {
@@ -74,12 +74,19 @@ fn seed_example_loads() {
             s("2025-11-20 10:00:00"),
             s("42"),
             s("click"),
-            s(r#"{"event_time":"2025-11-20 10:00:00","user_id":42,"action":"click","attr":{"page":"/","items":[]}}"#)
+            s(
+                r#"{"event_time":"2025-11-20 10:00:00","user_id":42,"action":"click","attr":{"page":"/","items":[]}}"#
+            )
         ]
     );
     assert_eq!(rows[1][0], s("2025-11-20 10:00:01"));
     assert_eq!(rows[1][1], s("43"));
-    assert!(rows[1][3].as_deref().unwrap().ends_with(r#""attr":{"x":1.5}}"#));
+    assert!(
+        rows[1][3]
+            .as_deref()
+            .unwrap()
+            .ends_with(r#""attr":{"x":1.5}}"#)
+    );
     assert_eq!(rows[2][0], None);
     assert_eq!(rows[2][1], None);
     assert_eq!(rows[2][2], s("7"));

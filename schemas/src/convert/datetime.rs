@@ -168,11 +168,7 @@ impl<'a> Cursor<'a> {
     }
     /// Reads `.digits` into the fraction fields.
     fn fraction(&mut self, p: &mut Parsed) {
-        if self.peek() == Some(b'.')
-            && self
-                .s
-                .get(self.pos + 1)
-                .is_some_and(|b| b.is_ascii_digit())
+        if self.peek() == Some(b'.') && self.s.get(self.pos + 1).is_some_and(|b| b.is_ascii_digit())
         {
             self.pos += 1;
             let mut i = 0usize;
@@ -420,7 +416,7 @@ fn parse_legacy(s: &[u8]) -> Option<Parsed> {
             if b == b'.' && count == 6 {
                 break;
             }
-            if b == b' ' && !(count == 3) {
+            if b == b' ' && count != 3 {
                 // A space is only a delimiter after the day.
                 if count < 3 {
                     return None;
@@ -478,7 +474,38 @@ fn rounded_micros(p: &Parsed, precision: u8) -> i64 {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS` / `YYYY-MM-DD` exactly: the common case, read without the grammar.
+#[inline]
+fn parse_canonical(t: &[u8]) -> Option<Parsed> {
+    #[inline]
+    fn d2(a: u8, b: u8) -> Option<u32> {
+        let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+        (a < 10 && b < 10).then_some(a as u32 * 10 + b as u32)
+    }
+    if (t.len() != 19 && t.len() != 10) || t[4] != b'-' || t[7] != b'-' {
+        return None;
+    }
+    let mut p = Parsed {
+        year: (d2(t[0], t[1])? * 100 + d2(t[2], t[3])?) as i32,
+        month: d2(t[5], t[6])?,
+        day: d2(t[8], t[9])?,
+        ..Parsed::default()
+    };
+    if t.len() == 19 {
+        if !matches!(t[10], b' ' | b'T') || t[13] != b':' || t[16] != b':' {
+            return None;
+        }
+        p.hour = d2(t[11], t[12])?;
+        p.minute = d2(t[14], t[15])?;
+        p.second = d2(t[17], t[18])?;
+    }
+    Some(p)
+}
+
 fn parse_fields(text: &[u8], rules: &VersionRules) -> Option<Parsed> {
+    if let Some(p) = parse_canonical(text) {
+        return Some(p);
+    }
     match rules.version {
         DorisVersion::V4_0 => parse_strict_grammar(text).or_else(|| parse_lenient_grammar(text)),
         DorisVersion::V2_1 | DorisVersion::V3_0 => parse_legacy(text),
@@ -522,7 +549,10 @@ fn convert_zone(micros: i64, from: &TimeZone, to: &TimeZone, rules: &VersionRule
         DorisVersion::V4_0 => {
             let naive = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
             let utc = secs - from.offset_at_local(naive) as i64;
-            (from.offset_at_local(naive) as i64, to.offset_at_utc(utc) as i64)
+            (
+                from.offset_at_local(naive) as i64,
+                to.offset_at_utc(utc) as i64,
+            )
         }
         // cctz::civil_second{} is 1970-01-01: both offsets as of the epoch.
         DorisVersion::V2_1 | DorisVersion::V3_0 => {
@@ -644,13 +674,19 @@ mod tests {
         c("  2024-04-02 17:00", None);
         c("  2024-04-02 17:00:00  ", Some("2024-04-02 17:00:00.000"));
         c("2024-04-02T09:00:00Z", Some("2024-04-02 17:00:00.000"));
-        c("2024-04-02 09:00:00 +00:00", Some("2024-04-02 17:00:00.000"));
+        c(
+            "2024-04-02 09:00:00 +00:00",
+            Some("2024-04-02 17:00:00.000"),
+        );
         c("2024-04-02 09:00:00UTC", Some("2024-04-02 17:00:00.000"));
         c("2024-04-02 17:00:00+08:00", Some("2024-04-02 17:00:00.000"));
         c("2024-04-02 17:00:00+0800", Some("2024-04-02 17:00:00.000"));
         c("2024-04-02 17:00:00+8", Some("2024-04-02 17:00:00.000"));
         c("2024-04-02 17:00:00 CST", Some("2024-04-02 17:00:00.000"));
-        c("2024-04-02 12:00:00 America/New_York", Some("2024-04-03 00:00:00.000"));
+        c(
+            "2024-04-02 12:00:00 America/New_York",
+            Some("2024-04-03 00:00:00.000"),
+        );
         c("2024-04-02 17:00:00+08:15", None);
         c("2024-04-02 17:00:00+15", None);
         c("2024-04-02 17:00:00 XYZ", None);
@@ -673,8 +709,14 @@ mod tests {
 
     #[test]
     fn precision_rounding() {
-        assert_eq!(dt("2024-04-02 17:00:00.5", 0).as_deref(), Some("2024-04-02 17:00:01"));
-        assert_eq!(dt("2024-04-02 17:00:00.4999", 0).as_deref(), Some("2024-04-02 17:00:00"));
+        assert_eq!(
+            dt("2024-04-02 17:00:00.5", 0).as_deref(),
+            Some("2024-04-02 17:00:01")
+        );
+        assert_eq!(
+            dt("2024-04-02 17:00:00.4999", 0).as_deref(),
+            Some("2024-04-02 17:00:00")
+        );
         assert_eq!(
             dt("2024-12-31 23:59:59.9999999", 6).as_deref(),
             Some("2025-01-01 00:00:00.000000")
@@ -699,7 +741,10 @@ mod tests {
         assert_eq!(d("2024-04-02").as_deref(), Some("2024-04-02"));
         assert_eq!(d("24-4-2").as_deref(), Some("2024-04-02"));
         assert_eq!(d("2024-04-02 23:59:59.9999").as_deref(), Some("2024-04-02"));
-        assert_eq!(d("2024-04-02T23:00:00-05:00").as_deref(), Some("2024-04-02"));
+        assert_eq!(
+            d("2024-04-02T23:00:00-05:00").as_deref(),
+            Some("2024-04-02")
+        );
         assert_eq!(d("2024-04-02 25:00:00"), None);
         assert_eq!(d("2025-02-29"), None);
         assert_eq!(d("2024-02-29").as_deref(), Some("2024-02-29"));
@@ -717,13 +762,22 @@ mod tests {
                 o
             })
         };
-        assert_eq!(f("2024-04-02 17:00:00").as_deref(), Some("2024-04-02 17:00:00"));
-        assert_eq!(f("  2024-04-02 17:00").as_deref(), Some("2024-04-02 17:00:00"));
+        assert_eq!(
+            f("2024-04-02 17:00:00").as_deref(),
+            Some("2024-04-02 17:00:00")
+        );
+        assert_eq!(
+            f("  2024-04-02 17:00").as_deref(),
+            Some("2024-04-02 17:00:00")
+        );
         assert_eq!(f("240402").as_deref(), Some("2024-04-02 00:00:00"));
         assert_eq!(f("20240402T170000").as_deref(), Some("2024-04-02 17:00:00"));
         assert_eq!(f("2404021700").as_deref(), Some("2024-04-02 17:00:00"));
         assert_eq!(f("2024 04 02"), None);
-        assert_eq!(f("2024-04-02T09:00:00+08:00").as_deref(), Some("2024-04-02 01:00:00"));
+        assert_eq!(
+            f("2024-04-02T09:00:00+08:00").as_deref(),
+            Some("2024-04-02 01:00:00")
+        );
         assert_eq!(f("2024-13-02"), None);
     }
 }

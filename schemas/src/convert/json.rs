@@ -459,7 +459,11 @@ pub fn format_g(v: f64, precision: usize) -> String {
         return if v > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let p = precision.max(1);
     let sci = format!("{:.*e}", p - 1, v);
@@ -519,17 +523,41 @@ mod tests {
         assert_eq!(canon("1.0").as_deref(), Some("1"));
         assert_eq!(canon("1e20").as_deref(), Some("1e+20"));
         assert_eq!(canon("0.1").as_deref(), Some("0.1"));
-        assert_eq!(canon("3.141592653589793").as_deref(), Some("3.14159265358979"));
+        assert_eq!(
+            canon("3.141592653589793").as_deref(),
+            Some("3.14159265358979")
+        );
         assert_eq!(canon(r#""a\/b\u00e9""#).as_deref(), Some("\"a/bé\""));
         assert_eq!(canon(r#""\u0001""#).as_deref(), Some(r#""\u0001""#));
-        assert_eq!(canon("1152921504606846976").as_deref(), Some("1152921504606846976"));
+        assert_eq!(
+            canon("1152921504606846976").as_deref(),
+            Some("1152921504606846976")
+        );
     }
 
     #[test]
     fn invalid_json() {
         for bad in [
-            "", "abc", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "01", "1.", ".5", "+1", "\"\\x\"",
-            "[1] x", "\"\\ud800\"", "\"a\nb\"", "{'a':1}", "tru", "nul", "[", "]", "1 2",
+            "",
+            "abc",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "\"\\x\"",
+            "[1] x",
+            "\"\\ud800\"",
+            "\"a\nb\"",
+            "{'a':1}",
+            "tru",
+            "nul",
+            "[",
+            "]",
+            "1 2",
         ] {
             assert_eq!(canon(bad), None, "{bad:?}");
         }

@@ -177,8 +177,14 @@ mod tests {
             Some(vec![Some("1".into()), Some("2".into()), Some("3".into())])
         );
         assert_eq!(arr("[,,]"), Some(vec![Some("".into()); 3]));
-        assert_eq!(arr("[\"a,b\", null, 'c']"), Some(vec![Some("a,b".into()), None, Some("c".into())]));
-        assert_eq!(arr("[[1,2],[3]]"), Some(vec![Some("[1,2]".into()), Some("[3]".into())]));
+        assert_eq!(
+            arr("[\"a,b\", null, 'c']"),
+            Some(vec![Some("a,b".into()), None, Some("c".into())])
+        );
+        assert_eq!(
+            arr("[[1,2],[3]]"),
+            Some(vec![Some("[1,2]".into()), Some("[3]".into())])
+        );
         assert_eq!(arr("  []"), None);
         assert_eq!(arr("[1,2"), None);
         assert_eq!(arr("[\"a]"), None);

@@ -133,7 +133,9 @@ pub fn parse_bool(text: &[u8], strict: bool, rules: &VersionRules) -> Option<boo
                 integer_fraction: IntegerFraction::TruncateUnlessStrict,
                 ..*rules
             };
-            if s.iter().all(|b| b.is_ascii_digit() || *b == b'-' || *b == b'+') {
+            if s.iter()
+                .all(|b| b.is_ascii_digit() || *b == b'-' || *b == b'+')
+            {
                 return match parse_int(s, i128::MIN, i128::MAX, true, &rules_int)? {
                     0 => Some(false),
                     1 => Some(true),
@@ -310,7 +312,13 @@ mod tests {
         DorisVersion::V2_1.rules()
     }
     fn int(s: &str) -> Option<i128> {
-        parse_int(s.as_bytes(), i32::MIN as i128, i32::MAX as i128, false, &v4())
+        parse_int(
+            s.as_bytes(),
+            i32::MIN as i128,
+            i32::MAX as i128,
+            false,
+            &v4(),
+        )
     }
 
     // Doris 4.x string_to_int: ws, sign, digits, optional `.digits` truncated; no exponent.
@@ -324,7 +332,9 @@ mod tests {
         assert_eq!(int("3."), Some(3));
         assert_eq!(int("-3.99"), Some(-3));
         assert_eq!(int("3.12 "), Some(3));
-        for bad in [".5", "+", "-", "", "   ", "1e3", "0x1F", "1,000", "12 34", "3.1.2", "3.5abc", "true"] {
+        for bad in [
+            ".5", "+", "-", "", "   ", "1e3", "0x1F", "1,000", "12 34", "3.1.2", "3.5abc", "true",
+        ] {
             assert_eq!(int(bad), None, "{bad:?}");
         }
         assert_eq!(int("2147483648"), None);
@@ -418,7 +428,10 @@ mod tests {
         assert_eq!(dec("0.5", 1, 0), Some(1));
         assert_eq!(dec("1.5", 1, 0), Some(2));
         assert_eq!(dec("10", 1, 0), None);
-        assert_eq!(dec("12345678901234567890.5", 38, 0), Some(12345678901234567891));
+        assert_eq!(
+            dec("12345678901234567890.5", 38, 0),
+            Some(12345678901234567891)
+        );
         assert_eq!(dec("1e-10", 10, 2), Some(0));
         assert_eq!(dec("123.123456789", 38, 6), Some(123123457));
     }

@@ -71,7 +71,10 @@ mod tests {
     fn truncation_4x() {
         let r = DorisVersion::V4_0.rules();
         let ty = DorisType::Char { len: 10 };
-        assert_eq!(fit_string(b"a1234567890", &ty, false, &r), StringFit::Truncate(10));
+        assert_eq!(
+            fit_string(b"a1234567890", &ty, false, &r),
+            StringFit::Truncate(10)
+        );
         assert_eq!(
             fit_string(b"a1234567890", &ty, true, &r),
             StringFit::TooLong { limit: 10 }
@@ -90,7 +93,10 @@ mod tests {
     fn filter_21() {
         let r = DorisVersion::V2_1.rules();
         let ty = DorisType::Varchar { len: 3 };
-        assert_eq!(fit_string(b"abcd", &ty, false, &r), StringFit::TooLong { limit: 3 });
+        assert_eq!(
+            fit_string(b"abcd", &ty, false, &r),
+            StringFit::TooLong { limit: 3 }
+        );
         let msg = too_long_message("action", b"abcd", 3);
         assert!(msg.contains("schema length: 3; actual length: 4;"), "{msg}");
     }
