@@ -62,6 +62,8 @@ struct Assembler {
     json: JsonScratch,
     /// Expression inputs past the slots: converted columns, mapping results, final values.
     values: Vec<Value>,
+    /// Byte buffers of `values` entries that hold non-string values just now.
+    spares: Vec<Vec<u8>>,
     mapping_scratch: Vec<EvalScratch>,
     preceding_scratch: Option<EvalScratch>,
     where_scratch: Option<EvalScratch>,
@@ -109,6 +111,9 @@ impl RowPath {
             json: JsonScratch::default(),
             values: (0..layout.total() - layout.slots)
                 .map(|_| Value::Null)
+                .collect(),
+            spares: (0..layout.total() - layout.slots)
+                .map(|_| Vec::new())
                 .collect(),
             mapping_scratch: plan.mappings.iter().map(|m| m.expr.new_scratch()).collect(),
             preceding_scratch: plan.preceding.as_ref().map(|e| e.new_scratch()),
@@ -364,21 +369,39 @@ impl Assembler {
         self.counts.unselected += 1;
     }
 
-    /// A converted cell as an expression value.
-    fn cell_value(cell: Cell, ty: &DorisType, bufs: &Bufs<'_>, nested: &[Datum], out: &mut Value) {
-        let set_bytes = |out: &mut Value, bytes: &[u8], json: bool| {
+    /// A converted cell as an expression value. A value's byte buffer is kept in `spare`
+    /// while it holds a non-string value, so a warm row allocates nothing.
+    fn cell_value(
+        cell: Cell,
+        ty: &DorisType,
+        bufs: &Bufs<'_>,
+        nested: &[Datum],
+        out: &mut Value,
+        spare: &mut Vec<u8>,
+    ) {
+        use std::io::Write as _;
+        // Keep the larger of the value's buffer and the spare in the value...
+        if let Value::Str(b) | Value::Json(b) = out
+            && spare.capacity() > b.capacity()
+        {
+            std::mem::swap(b, spare);
+        }
+        // ...and park it in the spare before a non-string value overwrites it.
+        if !matches!(cell, Cell::Bytes(_) | Cell::U32(_) | Cell::U128(_) | Cell::Nested(_))
+            && let Value::Str(b) | Value::Json(b) = out
+        {
+            std::mem::swap(b, spare);
+        }
+        let mut take_buf = |out: &mut Value| -> Vec<u8> {
             let mut buf = match std::mem::take(out) {
                 Value::Str(b) | Value::Json(b) => b,
-                _ => Vec::new(),
+                _ => std::mem::take(spare),
             };
             buf.clear();
-            buf.extend_from_slice(bytes);
-            *out = if json {
-                Value::Json(buf)
-            } else {
-                Value::Str(buf)
-            };
+            buf
         };
+        let json = matches!(ty, DorisType::Json | DorisType::Variant);
+        let wrap = |buf: Vec<u8>| if json { Value::Json(buf) } else { Value::Str(buf) };
         match cell {
             Cell::Null => *out = Value::Null,
             Cell::Bool(b) => *out = Value::Bool(b),
@@ -406,14 +429,25 @@ impl Assembler {
                 }
             }
             Cell::Bytes(span) => {
-                let json = matches!(ty, DorisType::Json | DorisType::Variant);
-                set_bytes(out, bufs.get(span), json)
+                let mut buf = take_buf(out);
+                buf.extend_from_slice(bufs.get(span));
+                *out = wrap(buf);
             }
-            Cell::U32(v) => set_bytes(out, convert::ip::format_ipv4(v).as_bytes(), false),
-            Cell::U128(v) => set_bytes(out, convert::ip::format_ipv6(v).as_bytes(), false),
+            Cell::U32(v) => {
+                let mut buf = take_buf(out);
+                let _ = write!(buf, "{}", std::net::Ipv4Addr::from(v));
+                *out = Value::Str(buf);
+            }
+            Cell::U128(v) => {
+                let mut buf = take_buf(out);
+                let _ = write!(buf, "{}", std::net::Ipv6Addr::from(v));
+                *out = Value::Str(buf);
+            }
             Cell::Nested(i) => {
-                let text = nested[i].to_mysql().unwrap_or_default();
-                set_bytes(out, text.as_bytes(), false)
+                // Nested values are the slow path: their text is built per row.
+                let mut buf = take_buf(out);
+                buf.extend_from_slice(nested[i].to_mysql().unwrap_or_default().as_bytes());
+                *out = Value::Str(buf);
             }
         }
     }
@@ -544,8 +578,14 @@ impl RowSink for Assembler {
             };
             for (c, needed) in plan.converted_needed.iter().enumerate() {
                 if *needed {
-                    let v = &mut self.values[c];
-                    Self::cell_value(self.cells[c], &plan.dests[c].ty, &bufs, &self.nested, v);
+                    Self::cell_value(
+                        self.cells[c],
+                        &plan.dests[c].ty,
+                        &bufs,
+                        &self.nested,
+                        &mut self.values[c],
+                        &mut self.spares[c],
+                    );
                 }
             }
             for (m, mapping) in plan.mappings.iter().enumerate() {
@@ -630,6 +670,7 @@ impl RowSink for Assembler {
                     &bufs,
                     &self.nested,
                     &mut self.values[idx],
+                    &mut self.spares[idx],
                 );
             }
             let input = RowInput {

@@ -27,7 +27,7 @@ use routinely_schemas::{DorisType, TimeZone, VersionRules};
 pub(crate) enum Buf {
     /// The message value as received (after a BOM was dropped).
     Message,
-    /// A JSON string on the parser's tape: `start` is the node index.
+    /// A JSON string on the parser's tape: `start` is the node index, `len` its length.
     Tape,
     /// A constant: `start` indexes [`LITERALS`].
     Lit,
@@ -93,7 +93,7 @@ impl<'a> Bufs<'a> {
             Buf::Row => &self.row[range],
             Buf::Lit => LITERALS[span.start as usize],
             Buf::Tape => match self.tape.get(span.start as usize) {
-                Some(simd_json::Node::String(s)) => s.as_bytes(),
+                Some(simd_json::Node::String(s)) => &s.as_bytes()[..(span.len as usize).min(s.len())],
                 _ => b"",
             },
         }

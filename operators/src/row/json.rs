@@ -76,6 +76,7 @@ struct WalkState {
     positions: Positions,
     /// Slot names as bytes, for key matching.
     names: Vec<Vec<u8>>,
+    json: routinely_schemas::convert::json::JsonScratch,
 }
 
 impl JsonReader {
@@ -94,6 +95,7 @@ impl JsonReader {
                     .iter()
                     .map(|s| s.name.as_bytes().to_vec())
                     .collect(),
+                json: Default::default(),
             },
         }
     }
@@ -101,7 +103,8 @@ impl JsonReader {
     /// Reads one non-empty message.
     pub fn read(&mut self, plan: &LoadPlan, value: &[u8], sink: &mut impl RowSink) {
         let msg = value.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(value);
-        let tape = std::mem::replace(&mut self.tape, Tape::null());
+        // `Tape(Vec::new())` does not allocate (`Tape::null()` would).
+        let tape = std::mem::replace(&mut self.tape, Tape(Vec::new()));
         let (tape, parsed) = parse(&mut self.scratch, msg, &mut self.buffers, tape);
         let err = match parsed {
             Ok(()) => {
@@ -153,6 +156,7 @@ impl WalkState {
             seen: &mut self.seen,
             positions: &mut self.positions,
             names: &self.names,
+            json: &mut self.json,
         };
         walk.document(sink);
     }
@@ -185,6 +189,7 @@ struct Walk<'a, 't> {
     seen: &'a mut Vec<bool>,
     positions: &'a mut Positions,
     names: &'a [Vec<u8>],
+    json: &'a mut routinely_schemas::convert::json::JsonScratch,
 }
 
 const ARRAY_OBJECT: &str = "JSON data is array-object, `strip_outer_array` must be TRUE.";
@@ -429,7 +434,7 @@ impl<'a, 't> Walk<'a, 't> {
     /// The slot for the value at node `v`.
     fn value_slot(&mut self, v: usize) -> Slot {
         match self.tape[v] {
-            Node::String(_) => Slot::Text(Span::new(Buf::Tape, v, 0)),
+            Node::String(s) => Slot::Text(Span::new(Buf::Tape, v, s.len())),
             Node::Static(StaticNode::Null) => Slot::Null,
             Node::Static(StaticNode::Bool(b)) => Slot::Text(Span::new(Buf::Lit, b as usize, 1)),
             Node::Static(StaticNode::U64(u)) => {
@@ -498,10 +503,11 @@ impl<'a, 't> Walk<'a, 't> {
         }
         let start = self.arena.len();
         let raw = &self.doc[s..e];
-        if !routinely_schemas::convert::json::write_json(
+        if !routinely_schemas::convert::json::write_json_with(
             raw,
             routinely_schemas::convert::json::JsonOutput::Compact,
             self.arena,
+            self.json,
         ) {
             // simd-json validated the document; this cannot fail. Keep the raw text.
             self.arena.extend_from_slice(raw);

@@ -442,7 +442,7 @@ pub fn write_canonical_number(tok: &[u8], integral: bool, out: &mut Vec<u8>) {
         return;
     }
     let v: f64 = s.parse().unwrap_or(0.0);
-    out.extend_from_slice(format_g15(v).as_bytes());
+    write_g(v, 15, out);
 }
 
 /// C's `printf("%.15g", v)`.
@@ -450,41 +450,109 @@ pub fn format_g15(v: f64) -> String {
     format_g(v, 15)
 }
 
-/// C's `printf("%.{precision}g", v)` for finite values (`inf` / `nan` spelled as C does).
+/// C's `printf("%.{precision}g", v)` (`inf` / `nan` spelled as C does).
 pub fn format_g(v: f64, precision: usize) -> String {
-    if v.is_nan() {
-        return "nan".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    let p = precision.max(1);
-    let sci = format!("{:.*e}", p - 1, v);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= p as i32 {
-        let m = trim_fraction_zeros(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", exp.abs())
-    } else {
-        let decimals = (p as i32 - 1 - exp).max(0) as usize;
-        let fixed = format!("{:.*}", decimals, v);
-        trim_fraction_zeros(&fixed).to_string()
+    let mut out = Vec::with_capacity(24);
+    write_g(v, precision, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A `fmt::Write` over a stack buffer, so float formatting needs no heap.
+struct StackBuf {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
-fn trim_fraction_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
+/// Appends C's `printf("%.{precision}g", v)` to `out` without allocating (beyond `out`'s own
+/// growth).
+pub fn write_g(v: f64, precision: usize, out: &mut Vec<u8>) {
+    use std::fmt::Write as _;
+    if v.is_nan() {
+        out.extend_from_slice(b"nan");
+        return;
+    }
+    if v.is_infinite() {
+        out.extend_from_slice(if v > 0.0 { b"inf" } else { b"-inf" });
+        return;
+    }
+    if v == 0.0 {
+        out.extend_from_slice(if v.is_sign_negative() { b"-0" } else { b"0" });
+        return;
+    }
+    let p = precision.clamp(1, 40);
+    // Digits rounded to `p` significant digits, in scientific form: "-d.ddde±x".
+    let mut sci = StackBuf { buf: [0; 64], len: 0 };
+    if write!(sci, "{:.*e}", p - 1, v).is_err() {
+        return;
+    }
+    let sci = &sci.buf[..sci.len];
+    let e_at = sci.iter().position(|b| *b == b'e').unwrap_or(sci.len());
+    let (mantissa, exp_text) = (&sci[..e_at], &sci[(e_at + 1).min(sci.len())..]);
+    let exp: i32 = std::str::from_utf8(exp_text)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let neg = mantissa.first() == Some(&b'-');
+    let mut digits = [0u8; 48];
+    let mut nd = 0;
+    for &b in mantissa {
+        if b.is_ascii_digit() && nd < digits.len() {
+            digits[nd] = b;
+            nd += 1;
+        }
+    }
+    // %g drops trailing zeros.
+    while nd > 1 && digits[nd - 1] == b'0' {
+        nd -= 1;
+    }
+    let digits = &digits[..nd];
+    if neg {
+        out.push(b'-');
+    }
+    if exp < -4 || exp >= p as i32 {
+        out.push(digits[0]);
+        if digits.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
+        }
+        out.push(b'e');
+        out.push(if exp < 0 { b'-' } else { b'+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push(b'0');
+        }
+        let mut buf = itoa::Buffer::new();
+        out.extend_from_slice(buf.format(e).as_bytes());
+    } else if exp < 0 {
+        out.extend_from_slice(b"0.");
+        for _ in 0..(-exp - 1) {
+            out.push(b'0');
+        }
+        out.extend_from_slice(digits);
     } else {
-        s
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.extend_from_slice(digits);
+            for _ in digits.len()..int_len {
+                out.push(b'0');
+            }
+        } else {
+            out.extend_from_slice(&digits[..int_len]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[int_len..]);
+        }
     }
 }
 
