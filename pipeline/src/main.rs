@@ -84,18 +84,28 @@ fn run_preview(args: PreviewArgs) -> Result<(), UserError> {
         eprintln!("warning: {w}");
     }
     let result = preview::preview(plan, warnings, &messages);
-    match args.format {
-        OutputFormat::Json => println!("{}", result.to_json()),
-        OutputFormat::Table => {
-            print!("{}", show::table(&result.columns, &result.rows));
-            print!("\n{}", result.summary(args.max_errors));
-        }
-        OutputFormat::Vertical => {
-            print!("{}", show::vertical(&result.columns, &result.rows));
-            print!("\n{}", result.summary(args.max_errors));
-        }
-    }
+    let text = match args.format {
+        OutputFormat::Json => format!("{}\n", result.to_json()),
+        OutputFormat::Table => format!(
+            "{}\n{}",
+            show::table(&result.columns, &result.rows),
+            result.summary(args.max_errors)
+        ),
+        OutputFormat::Vertical => format!(
+            "{}\n{}",
+            show::vertical(&result.columns, &result.rows),
+            result.summary(args.max_errors)
+        ),
+    };
+    write_stdout(&text);
     Ok(())
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn main() -> ExitCode {

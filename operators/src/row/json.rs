@@ -725,17 +725,29 @@ fn f64_token_prints_unchanged(tok: &[u8]) -> bool {
 /// Where the first complete object or array ends, when more follows it. 4.x (simdjson 3.11)
 /// only accepts the message when its last non-space byte closes that first document.
 fn first_document(msg: &[u8], version: DorisVersion) -> Option<usize> {
+    let end = first_document_end(msg)?;
+    if msg[end..].iter().all(|b| is_ws(*b)) {
+        return None;
+    }
+    if version == DorisVersion::V4_0 {
+        let last = msg.iter().rposition(|b| !is_ws(*b))?;
+        if msg[last] != msg[end - 1] {
+            return None;
+        }
+    }
+    Some(end)
+}
+
+/// The end of the first object or array of `msg` (its brackets balanced, strings skipped),
+/// or `None` when the message does not start with one or it never closes.
+fn first_document_end(msg: &[u8]) -> Option<usize> {
     let start = msg.iter().position(|b| !is_ws(*b))?;
-    let open = msg[start];
-    let close = match open {
-        b'{' => b'}',
-        b'[' => b']',
-        _ => return None,
-    };
+    if !matches!(msg[start], b'{' | b'[') {
+        return None;
+    }
     let mut depth = 0usize;
     let mut in_str = false;
     let mut esc = false;
-    let mut end = None;
     for (i, &b) in msg.iter().enumerate().skip(start) {
         if in_str {
             if esc {
@@ -753,24 +765,13 @@ fn first_document(msg: &[u8], version: DorisVersion) -> Option<usize> {
             b'}' | b']' => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
-                    end = Some(i + 1);
-                    break;
+                    return Some(i + 1);
                 }
             }
             _ => {}
         }
     }
-    let end = end?;
-    if msg[end..].iter().all(|b| is_ws(*b)) {
-        return None;
-    }
-    if version == DorisVersion::V4_0 {
-        let last = msg.iter().rposition(|b| !is_ws(*b))?;
-        if msg[last] != close {
-            return None;
-        }
-    }
-    Some(end)
+    None
 }
 
 /// Doris's reason for a message that does not parse.
@@ -843,6 +844,17 @@ fn parse_error(msg: &[u8], err: &simd_json::ErrorType, version: DorisVersion) ->
                 "The JSON document has an improper structure: missing or superfluous commas, braces, missing keys, etc.",
             );
         }
+    }
+    // simdjson 3.11 (4.x) checks only that the message's last byte closes the first
+    // document; when a complete first document is followed by anything else it reports
+    // INCOMPLETE_ARRAY_OR_OBJECT (json_reader.md §1.4, harness).
+    if v4 && first_document_end(msg).is_some_and(|end| end < msg.trim_ascii_end().len()) {
+        return walk_failed(
+            28,
+            27,
+            "INCOMPLETE_ARRAY_OR_OBJECT",
+            "JSON document ended early in the middle of an object or array.",
+        );
     }
     match err {
         E::InvalidEscape | E::InvalidUnicodeEscape | E::InvalidUnicodeCodepoint => {

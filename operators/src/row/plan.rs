@@ -2,7 +2,7 @@
 //! decided once when the job is created, as Doris's FE plans a load.
 //!
 //! - **Source slots** are the plain names of `COLUMNS(...)` in order (the table's columns in
-//!   order when there is no COLUMNS). CSV fields and jsonpaths map to them by position; JSON
+//!   order when there is no COLUMNS, or when COLUMNS lists only mappings). CSV fields and jsonpaths map to them by position; JSON
 //!   keys match them by name, exactly (case-sensitive).
 //! - **Destination columns** take a slot directly (converted, strict-mode checked), a mapping
 //!   expression (cast, exempt from strict mode), or their DEFAULT / NULL when not mentioned.
@@ -321,18 +321,20 @@ impl LoadPlan {
             }
         }
 
-        // Source slots and mappings, in COLUMNS order.
+        // Source slots and mappings, in COLUMNS order. A COLUMNS list with no plain name
+        // reads the table's columns, as if there were no COLUMNS (Doris `Load.initColumns`:
+        // `specifyFileFieldNames` is false; regression test_json_load `columns: id = id * 10`).
+        let table_slots = || table.columns.iter().map(|c| (c.name.clone(), None));
         let entries: Vec<(String, Option<&routinely_schemas::job::SqlExpr>)> =
             match &job.load.columns {
-                Some(cols) => cols
+                Some(cols) if cols.iter().any(|c| c.expr.is_none()) => cols
                     .iter()
                     .map(|c| (c.name.clone(), c.expr.as_ref()))
                     .collect(),
-                None => table
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), None))
+                Some(cols) => table_slots()
+                    .chain(cols.iter().map(|c| (c.name.clone(), c.expr.as_ref())))
                     .collect(),
+                None => table_slots().collect(),
             };
         let targets: Vec<String> = entries
             .iter()

@@ -166,9 +166,11 @@ impl<'a> Cursor<'a> {
             false
         }
     }
-    /// Reads `.digits` into the fraction fields.
-    fn fraction(&mut self, p: &mut Parsed) {
-        if self.peek() == Some(b'.') && self.s.get(self.pos + 1).is_some_and(|b| b.is_ascii_digit())
+    /// Reads `.digits` into the fraction fields. With `allow_empty` a `.` with no digits is
+    /// consumed too (4.x: `skip_any_digit` after the `.` may skip nothing).
+    fn fraction(&mut self, p: &mut Parsed, allow_empty: bool) {
+        if self.peek() == Some(b'.')
+            && (allow_empty || self.s.get(self.pos + 1).is_some_and(|b| b.is_ascii_digit()))
         {
             self.pos += 1;
             let mut i = 0usize;
@@ -196,7 +198,18 @@ impl<'a> Cursor<'a> {
         if self.at_end() {
             return Some(());
         }
-        let rest = crate::convert::number::trim_ws(&self.s[self.pos..]);
+        let raw = &self.s[self.pos..];
+        let rest = crate::convert::number::trim_ws(raw);
+        // An offset of hours only (`+8`, `+08`) must end the text: after the hour digits
+        // the BE reads an optional `:` and exactly two minute digits whenever anything
+        // follows, so `+08 ` fails where `+08:00 ` and `Asia/Shanghai ` pass.
+        if rest.len() < raw.len()
+            && matches!(rest.first(), Some(b'+' | b'-'))
+            && rest.len() <= 3
+            && rest[1..].iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
         p.zone = Some(TimeZone::parse_suffix(rest)?);
         self.pos = self.s.len();
         Some(())
@@ -218,8 +231,9 @@ fn parse_strict_grammar(s: &[u8]) -> Option<Parsed> {
         p.hour = c.take_num(2)?;
         p.minute = c.take_num(2)?;
         p.second = c.take_num(2)?;
-        c.pos += n - 14;
-        c.fraction(&mut p);
+        // A fraction only right after the 14th digit; further digits are skipped.
+        c.fraction(&mut p, true);
+        c.pos += c.digits_ahead();
         c.zone_and_end(&mut p)?;
         return Some(p);
     }
@@ -274,31 +288,27 @@ fn parse_strict_grammar(s: &[u8]) -> Option<Parsed> {
         c.skip_ws();
         return c.at_end().then_some(p);
     }
-    let after = s.get(c.pos + m).copied();
-    if after == Some(b':') && m <= 2 {
-        p.hour = c.take_num(m)?;
-        c.pos += 1;
+    // Hour: one or two digits. Then `:M[M][:S[S]]`, or compact `MM[SS]`.
+    p.hour = c.take_upto(2)?.0;
+    let mut has_second = false;
+    if c.eat(b':') {
         p.minute = c.take_upto(2)?.0;
         if c.eat(b':') {
             p.second = c.take_upto(2)?.0;
-            c.fraction(&mut p);
+            has_second = true;
         }
-    } else {
-        match m {
-            1 | 2 => p.hour = c.take_num(m)?,
-            4 => {
-                p.hour = c.take_num(2)?;
-                p.minute = c.take_num(2)?;
-            }
-            6 => {
-                p.hour = c.take_num(2)?;
-                p.minute = c.take_num(2)?;
-                p.second = c.take_num(2)?;
-                c.fraction(&mut p);
-            }
-            _ => return None,
+    } else if c.digits_ahead() >= 2 {
+        p.minute = c.take_num(2)?;
+        if c.digits_ahead() >= 2 {
+            p.second = c.take_num(2)?;
+            has_second = true;
         }
     }
+    if has_second {
+        c.fraction(&mut p, true);
+    }
+    // The BE skips any digits left after the last field (`17:00:001`, `17000`).
+    c.pos += c.digits_ahead();
     c.zone_and_end(&mut p)?;
     Some(p)
 }
@@ -349,7 +359,7 @@ fn parse_lenient_grammar(s: &[u8]) -> Option<Parsed> {
     }
     c.pos += 1;
     p.second = c.take_upto(2)?.0;
-    c.fraction(&mut p);
+    c.fraction(&mut p, true);
     c.zone_and_end(&mut p)?;
     Some(p)
 }
@@ -449,7 +459,7 @@ fn parse_legacy(s: &[u8]) -> Option<Parsed> {
     p.minute = fields[4];
     p.second = fields[5];
     if count == 6 {
-        c.fraction(&mut p);
+        c.fraction(&mut p, false);
     }
     c.skip_ws();
     if !c.at_end() {
@@ -531,35 +541,73 @@ pub fn parse_datetime(
     let days = days_from_civil(p.year, p.month, p.day) as i64;
     let secs = days * 86_400 + (p.hour * 3600 + p.minute * 60 + p.second) as i64;
     let mut micros = secs * MICROS_PER_SEC + rounded_micros(&p, precision);
-    if let Some(zone) = p.zone
-        && zone != *tz
-    {
-        micros = convert_zone(micros, &zone, tz, rules)?;
+    // A rounding carry past 9999-12-31 23:59:59 fails before any zone conversion
+    // (`date_add_interval<SECOND>` in the BE's fraction rounding).
+    if micros > MAX_DATETIME {
+        return None;
+    }
+    if let Some(zone) = p.zone {
+        // Equal fixed offsets convert to themselves; a named zone still goes through the
+        // civil → absolute lookup, which moves a wall time inside a DST gap.
+        if !(zone == *tz && matches!(zone, TimeZone::Fixed(_))) {
+            micros = convert_zone(micros, &zone, tz, rules)?;
+        }
     }
     (MIN_DATETIME..=MAX_DATETIME)
         .contains(&micros)
         .then_some(micros)
 }
 
-/// Wall-clock micros in `from` → wall-clock micros in `to`.
+/// Wall-clock micros in `from` → wall-clock micros in `to`. The seconds are converted and
+/// the sub-second part kept, as the BE converts a `cctz::civil_second`.
 fn convert_zone(micros: i64, from: &TimeZone, to: &TimeZone, rules: &VersionRules) -> Option<i64> {
     let secs = micros.div_euclid(MICROS_PER_SEC);
     let sub = micros.rem_euclid(MICROS_PER_SEC);
-    let (from_off, to_off) = match rules.version {
+    let local = match rules.version {
         DorisVersion::V4_0 => {
             let naive = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
-            let utc = secs - from.offset_at_local(naive) as i64;
-            (
-                from.offset_at_local(naive) as i64,
-                to.offset_at_utc(utc) as i64,
-            )
+            let utc = civil_to_utc(from, naive);
+            utc + to.offset_at_utc(utc) as i64
         }
         // cctz::civil_second{} is 1970-01-01: both offsets as of the epoch.
         DorisVersion::V2_1 | DorisVersion::V3_0 => {
-            (from.offset_at_utc(0) as i64, to.offset_at_utc(0) as i64)
+            secs - from.offset_at_utc(0) as i64 + to.offset_at_utc(0) as i64
         }
     };
-    Some((secs - from_off + to_off) * MICROS_PER_SEC + sub)
+    Some(local * MICROS_PER_SEC + sub)
+}
+
+/// `cctz::convert(civil_second, zone)`: the UTC second of a wall-clock time. A repeated
+/// wall time (DST fold) takes the pre-transition offset, i.e. the earlier instant; a
+/// skipped one (DST gap) maps to the transition instant itself.
+fn civil_to_utc(zone: &TimeZone, local: chrono::NaiveDateTime) -> i64 {
+    use chrono::{Offset, TimeZone as _};
+    let wall = local.and_utc().timestamp();
+    match zone {
+        TimeZone::Fixed(off) => wall - *off as i64,
+        TimeZone::Named(tz) => match tz.offset_from_local_datetime(&local) {
+            chrono::LocalResult::Single(o) => wall - o.fix().local_minus_utc() as i64,
+            chrono::LocalResult::Ambiguous(a, b) => {
+                let (a, b) = (a.fix().local_minus_utc(), b.fix().local_minus_utc());
+                wall - a.max(b) as i64
+            }
+            chrono::LocalResult::None => {
+                // The transition is the first instant whose wall time is past `local`.
+                // Offsets stay within ±16 hours, so it lies in this window.
+                let past = |u: i64| u + zone.offset_at_utc(u) as i64 > wall;
+                let (mut lo, mut hi) = (wall - 17 * 3600, wall + 17 * 3600);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if past(mid) {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
+                }
+                hi
+            }
+        },
+    }
 }
 
 /// Parses DATE text: the time part is checked and dropped, a zone suffix is checked and not
