@@ -77,14 +77,22 @@ fn steady_state_allocations(plan: Arc<LoadPlan>, msgs: &[&[u8]]) -> u64 {
     path.set_chunk_rows(1 << 20);
     let push_all = |path: &mut RowPath| {
         for (i, m) in msgs.iter().enumerate() {
-            path.push(Message { partition: 0, offset: i as i64, value: m });
+            path.push(Message {
+                partition: 0,
+                offset: i as i64,
+                value: m,
+            });
         }
     };
     path.begin_batch(1_700_000_000_000_000);
     push_all(&mut path);
     push_all(&mut path);
     let warm = path.finish();
-    assert!(warm.counts.loaded > 0, "warm-up loaded nothing: {:?}", warm.rejected);
+    assert!(
+        warm.counts.loaded > 0,
+        "warm-up loaded nothing: {:?}",
+        warm.rejected
+    );
     path.begin_batch(1_700_000_001_000_000);
     push_all(&mut path);
     let n = allocations_during(|| push_all(&mut path));
@@ -148,4 +156,3 @@ fn csv_with_mappings_and_where_is_allocation_free_when_warm() {
     ];
     assert_eq!(steady_state_allocations(plan(table, job), &msgs), 0);
 }
-

@@ -57,7 +57,9 @@ pub enum MessagesError {
 fn is_envelope(line: &[u8]) -> bool {
     match serde_json::from_slice::<serde_json::Value>(line) {
         Ok(serde_json::Value::Object(map)) => {
-            map.contains_key("payload") && map.contains_key("partition") && map.contains_key("offset")
+            map.contains_key("payload")
+                && map.contains_key("partition")
+                && map.contains_key("offset")
         }
         _ => false,
     }
@@ -186,8 +188,12 @@ mod tests {
 
     #[test]
     fn bad_envelope_names_the_line() {
-        let err = parse_messages(b"{\"partition\":0,\"offset\":\"x\",\"payload\":\"\"}\n", MessagesFormat::Kcat, "f.json")
-            .unwrap_err();
+        let err = parse_messages(
+            b"{\"partition\":0,\"offset\":\"x\",\"payload\":\"\"}\n",
+            MessagesFormat::Kcat,
+            "f.json",
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "f.json:1: not a kcat -J envelope: missing or non-integer \"offset\""

@@ -45,7 +45,11 @@ pub fn plan(table_sql: &str, job_sql: &str) -> Result<(Arc<LoadPlan>, Vec<String
     let table: TableSchema = parse_create_table(table_sql).map_err(PreviewError::Table)?;
     let job: RoutineLoadJob = match parse_statement(job_sql) {
         Ok(Statement::CreateRoutineLoad(job)) => job,
-        Ok(_) => return Err(PreviewError::Job("expected a CREATE ROUTINE LOAD statement".into())),
+        Ok(_) => {
+            return Err(PreviewError::Job(
+                "expected a CREATE ROUTINE LOAD statement".into(),
+            ));
+        }
         Err(e) => return Err(PreviewError::Job(e.to_string())),
     };
     validate_against_table(&job, &table).map_err(|e| PreviewError::Job(e.to_string()))?;

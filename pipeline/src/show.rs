@@ -75,7 +75,10 @@ pub fn table(columns: &[(String, DorisType)], rows: &[Vec<Option<String>>]) -> S
     }
     rule(&mut out);
     let n = rows.len();
-    out.push_str(&format!("{n} {} in set\n", if n == 1 { "row" } else { "rows" }));
+    out.push_str(&format!(
+        "{n} {} in set\n",
+        if n == 1 { "row" } else { "rows" }
+    ));
     out
 }
 
@@ -101,7 +104,10 @@ pub fn vertical(columns: &[(String, DorisType)], rows: &[Vec<Option<String>>]) -
         }
     }
     let n = rows.len();
-    out.push_str(&format!("{n} {} in set\n", if n == 1 { "row" } else { "rows" }));
+    out.push_str(&format!(
+        "{n} {} in set\n",
+        if n == 1 { "row" } else { "rows" }
+    ));
     out
 }
 
