@@ -2,16 +2,18 @@
 //! from `gen_events.py`, clean and with 5% drift, on one core; then, in the same run, the same
 //! file through the simdjson floor, and the ratio.
 //!
-//! `cargo bench -p routinely-benches --bench row_path` (set `RUSTFLAGS="-C target-cpu=native"`
-//! to compile like the floor, which is built with `-march=native`). `ROUTINELY_BENCH_BYTES`
-//! sets the file size (default 256M).
+//! `RUSTFLAGS="-C target-cpu=native" cargo bench -p routinely-benches --no-default-features
+//! --bench row_path` compiles like the floor (built with `-march=native`); plain
+//! `cargo bench -p routinely-benches --bench row_path` measures the portable build.
+//! `ROUTINELY_BENCH_BYTES` sets the file size (default 256M). Besides the row path it reports
+//! simd-json's tape parse alone on the same messages: the ceiling of any row path built on it.
 
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
 use routinely_benches::{
     events_file, floor_mb_per_s, messages, pin_to_core0, rt_events_plan, run_row_path,
-    simdjson_floor,
+    simd_json_tape_pass, simdjson_floor,
 };
 use routinely_operators::row::RowPath;
 
@@ -43,6 +45,8 @@ fn main() {
             best = best.min(t.elapsed().as_secs_f64());
         }
         let mb_s = data.len() as f64 / best / 1e6;
+        let tape_best = (0..3).map(|_| simd_json_tape_pass(&msgs)).fold(f64::MAX, f64::min);
+        let tape_mb_s = data.len() as f64 / tape_best / 1e6;
         let floor = simdjson_floor().and_then(|exe| floor_mb_per_s(&exe, &file));
         summary.push(serde_json::json!({
             "case": name,
@@ -52,8 +56,10 @@ fn main() {
             "seconds": best,
             "mb_per_s": mb_s,
             "rows_per_s": msgs.len() as f64 / best,
+            "simd_json_tape_only_mb_per_s": tape_mb_s,
             "simdjson_floor_mb_per_s": floor,
             "ratio_to_floor": floor.map(|f| mb_s / f),
+            "tape_only_ratio_to_floor": floor.map(|f| tape_mb_s / f),
         }));
     }
     for s in &summary {

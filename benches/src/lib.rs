@@ -150,3 +150,27 @@ pub fn run_row_path(path: &mut RowPath, msgs: &[&[u8]], batch: usize) -> u64 {
     }
     loaded
 }
+
+/// simd-json alone: every message copied into a padded buffer and parsed onto a tape, as
+/// the row path's parse step does, with nothing extracted. The ceiling any simd-json-based
+/// row path can reach on this data. Returns seconds for one pass.
+pub fn simd_json_tape_pass(msgs: &[&[u8]]) -> f64 {
+    let mut buffers = simd_json::Buffers::default();
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut tape = simd_json::Tape(Vec::new());
+    let mut nodes = 0usize;
+    let t = std::time::Instant::now();
+    for m in msgs {
+        scratch.clear();
+        scratch.extend_from_slice(m);
+        scratch.resize(m.len() + simd_json::INPUT_PADDING, 0);
+        let mut tp = tape.reset();
+        if simd_json::fill_tape_padded(&mut scratch, m.len(), &mut buffers, &mut tp).is_ok() {
+            nodes += tp.0.len();
+        }
+        tape = tp.reset();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    std::hint::black_box(nodes);
+    secs
+}
