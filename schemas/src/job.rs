@@ -1831,33 +1831,34 @@ pub fn validate_against_table(job: &RoutineLoadJob, table: &TableSchema) -> Resu
     if job.properties.is_partial_update() && !table.merge_on_write() {
         return Err(JobError::PartialNotMow);
     }
-    let explicit_sources = job.load.source_columns();
+    // The source columns are COLUMNS' plain names; a COLUMNS list of mappings only (or no
+    // COLUMNS at all) reads the table's columns, as Doris's load planner does.
+    let explicit_sources = job.load.source_columns().filter(|src| !src.is_empty());
     let is_source = |name: &str| match &explicit_sources {
         Some(src) => src.iter().any(|s| s.eq_ignore_ascii_case(name)),
         None => table.column(name).is_some(),
     };
+    // A mapping may read earlier mappings by name (Doris inlines them); a mapping whose target
+    // is not a table column is dropped from the load but stays usable by later ones
+    // (regression test_json_load: `columns: id = id * 10` on a table without `id`).
+    let mut earlier: Vec<&str> = Vec::new();
     if let Some(cols) = &job.load.columns {
         for c in cols {
             let Some(expr) = &c.expr else { continue };
-            if table.column(&c.name).is_none() {
-                return Err(JobError::UnknownColumn {
-                    column: c.name.clone(),
-                    table: table.name.clone(),
-                });
-            }
             for r in expr_column_refs(&expr.ast) {
-                if !is_source(&r) {
+                if !is_source(&r) && !earlier.iter().any(|e| e.eq_ignore_ascii_case(&r)) {
                     return Err(JobError::UnknownReference {
                         column: c.name.clone(),
                         reference: r,
                     });
                 }
             }
+            earlier.push(&c.name);
         }
     }
     if let Some(d) = &job.load.delete_on {
         for r in expr_column_refs(&d.ast) {
-            if !is_source(&r) {
+            if !is_source(&r) && !earlier.iter().any(|e| e.eq_ignore_ascii_case(&r)) {
                 return Err(JobError::UnknownDeleteOnReference(r));
             }
         }

@@ -109,11 +109,8 @@ pub enum MissingJsonKey {
 /// How an integer column treats text with a fractional part (`"3.12"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntegerFraction {
-    /// The fraction is always dropped (`3.12` → 3): the 4.x load CAST is non-strict and the
-    /// strict-mode check only sees a NULL result.
-    Truncate,
-    /// The fraction is dropped in non-strict mode and fails in strict mode (2.1 / 3.0, whose
-    /// string parser is templated on the load's strict mode).
+    /// The fraction is dropped in non-strict mode and fails in strict mode (regression
+    /// test_stream_load_cast; the same in every supported release so far).
     TruncateUnlessStrict,
 }
 
@@ -196,7 +193,9 @@ impl VersionRules {
                 float_overflow: FloatOverflow::Infinity,
                 boolean_words: BooleanWords::Extended,
                 missing_json_key: MissingJsonKey::Default,
-                integer_fraction: IntegerFraction::Truncate,
+                // Regression test_stream_load_cast (CA-01/02): `3.12` into INT loads 3 with
+                // strict mode off and is filtered with it on.
+                integer_fraction: IntegerFraction::TruncateUnlessStrict,
                 mapping_source_view: MappingSourceView::Converted,
                 csv_double_quote_enclose: CsvDoubleQuoteEnclose::Strip,
                 has_empty_field_as_null: true,

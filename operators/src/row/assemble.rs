@@ -387,8 +387,10 @@ impl Assembler {
             std::mem::swap(b, spare);
         }
         // ...and park it in the spare before a non-string value overwrites it.
-        if !matches!(cell, Cell::Bytes(_) | Cell::U32(_) | Cell::U128(_) | Cell::Nested(_))
-            && let Value::Str(b) | Value::Json(b) = out
+        if !matches!(
+            cell,
+            Cell::Bytes(_) | Cell::U32(_) | Cell::U128(_) | Cell::Nested(_)
+        ) && let Value::Str(b) | Value::Json(b) = out
         {
             std::mem::swap(b, spare);
         }
@@ -401,7 +403,13 @@ impl Assembler {
             buf
         };
         let json = matches!(ty, DorisType::Json | DorisType::Variant);
-        let wrap = |buf: Vec<u8>| if json { Value::Json(buf) } else { Value::Str(buf) };
+        let wrap = |buf: Vec<u8>| {
+            if json {
+                Value::Json(buf)
+            } else {
+                Value::Str(buf)
+            }
+        };
         match cell {
             Cell::Null => *out = Value::Null,
             Cell::Bool(b) => *out = Value::Bool(b),

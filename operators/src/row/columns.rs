@@ -93,7 +93,9 @@ impl<'a> Bufs<'a> {
             Buf::Row => &self.row[range],
             Buf::Lit => LITERALS[span.start as usize],
             Buf::Tape => match self.tape.get(span.start as usize) {
-                Some(simd_json::Node::String(s)) => &s.as_bytes()[..(span.len as usize).min(s.len())],
+                Some(simd_json::Node::String(s)) => {
+                    &s.as_bytes()[..(span.len as usize).min(s.len())]
+                }
                 _ => b"",
             },
         }

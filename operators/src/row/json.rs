@@ -116,9 +116,32 @@ impl JsonReader {
             Err(e) => e,
         };
         let tape = tape.reset();
-        // Doris loads the first of several documents.
-        if let Some(end) = first_document(msg, plan.rules.version) {
-            let (tape, parsed) = parse(&mut self.scratch, &msg[..end], &mut self.buffers, tape);
+        // Doris loads the first of several documents, unless stage 1 fails anywhere in the
+        // message.
+        if let Some(reason) = stage1_error(msg, plan.rules.version) {
+            self.tape = tape;
+            sink.reject(&reason, msg);
+            return;
+        }
+        // A number beyond f64's range is valid JSON that simd-json refuses, while Doris's
+        // reader hands its text over as written. Parse a copy in which such numbers are
+        // finite tokens of the same length: positions stay the same, and number slots take
+        // their text from `msg`.
+        let patched = finite_numbers(msg);
+        let src = patched.as_deref().unwrap_or(msg);
+        let mut tape = tape;
+        if patched.is_some() {
+            let (t, parsed) = parse(&mut self.scratch, src, &mut self.buffers, tape);
+            if parsed.is_ok() {
+                let st = self.buffers.structural_indexes();
+                self.state.walk(plan, msg, msg.len(), &t.0, st, sink);
+                self.tape = t.reset();
+                return;
+            }
+            tape = t.reset();
+        }
+        if let Some(end) = first_document(src, plan.rules.version) {
+            let (tape, parsed) = parse(&mut self.scratch, &src[..end], &mut self.buffers, tape);
             if parsed.is_ok() {
                 let st = self.buffers.structural_indexes();
                 self.state.walk(plan, msg, end, &tape.0, st, sink);
@@ -131,6 +154,57 @@ impl JsonReader {
         }
         sink.reject(&parse_error(msg, err.error(), plan.rules.version), msg);
     }
+}
+
+/// A copy of `msg` in which every number token outside strings whose value overflows f64
+/// (`1e400`, `-2e+999`) is replaced by a finite decimal token of the same length
+/// (`1.000`), or `None` when there is none. Only called for messages that failed to parse.
+fn finite_numbers(msg: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut in_str = false;
+    let mut esc = false;
+    let mut i = 0;
+    while i < msg.len() {
+        let b = msg[i];
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_str = true;
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            while i < msg.len() && matches!(msg[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+            {
+                i += 1;
+            }
+            let tok = &msg[start..i];
+            let sign = usize::from(tok[0] == b'-');
+            let overflows = std::str::from_utf8(tok)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .is_some_and(f64::is_infinite);
+            if overflows && tok.len() >= sign + 3 {
+                let buf = out.get_or_insert_with(|| msg.to_vec());
+                buf[start + sign] = b'1';
+                buf[start + sign + 1] = b'.';
+                buf[start + sign + 2..i].fill(b'0');
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
 }
 
 impl WalkState {
@@ -774,6 +848,66 @@ fn first_document_end(msg: &[u8]) -> Option<usize> {
     None
 }
 
+/// The errors simdjson's stage 1 finds anywhere in the message, whatever follows the first
+/// document: nothing but whitespace, invalid UTF-8, a raw control character inside a string,
+/// a string never closed (json_reader.md §2.2-§2.3).
+fn stage1_error(msg: &[u8], version: DorisVersion) -> Option<String> {
+    let v4 = version == DorisVersion::V4_0;
+    let doc_failed = |code4: u32, code2: u32, name: &str, text: &str| {
+        if v4 {
+            format!("Parse json data for JsonDoc failed. code: {code4}, error info: {name}: {text}")
+        } else {
+            format!("Parse json data for JsonDoc failed. code: {code2}, error info: {text}")
+        }
+    };
+    if msg.iter().all(|b| is_ws(*b)) {
+        return Some(if v4 {
+            "Parse json data for JsonDoc failed. code: 13, error info: EMPTY: no JSON found".into()
+        } else {
+            "Parse json data for JsonDoc failed. code: 12, error info: Empty: no JSON found".into()
+        });
+    }
+    if std::str::from_utf8(msg).is_err() {
+        return Some(doc_failed(
+            11,
+            10,
+            "UTF8_ERROR",
+            "The input is not valid UTF-8",
+        ));
+    }
+    // Strings: unclosed, or holding raw control characters.
+    let mut in_str = false;
+    let mut esc = false;
+    for &b in msg {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            } else if b < 0x20 {
+                return Some(doc_failed(
+                    14,
+                    13,
+                    "UNESCAPED_CHARS",
+                    "Within strings, some characters must be escaped, we found unescaped characters",
+                ));
+            }
+        } else if b == b'"' {
+            in_str = true;
+        }
+    }
+    in_str.then(|| {
+        doc_failed(
+            15,
+            14,
+            "UNCLOSED_STRING",
+            "A string is opened, but never closed.",
+        )
+    })
+}
+
 /// Doris's reason for a message that does not parse.
 fn parse_error(msg: &[u8], err: &simd_json::ErrorType, version: DorisVersion) -> String {
     use simd_json::ErrorType as E;
@@ -792,47 +926,13 @@ fn parse_error(msg: &[u8], err: &simd_json::ErrorType, version: DorisVersion) ->
             format!("Parse json data failed. code: {code2}, error info: {text}")
         }
     };
-    let Some(first) = msg.iter().position(|b| !is_ws(*b)) else {
-        return if v4 {
-            "Parse json data for JsonDoc failed. code: 13, error info: EMPTY: no JSON found".into()
-        } else {
-            "Parse json data for JsonDoc failed. code: 12, error info: Empty: no JSON found".into()
-        };
-    };
-    if matches!(err, E::InvalidUtf8) || std::str::from_utf8(msg).is_err() {
+    if let Some(reason) = stage1_error(msg, version) {
+        return reason;
+    }
+    if matches!(err, E::InvalidUtf8) {
         return doc_failed(11, 10, "UTF8_ERROR", "The input is not valid UTF-8");
     }
-    // Strings: unclosed, or holding raw control characters.
-    let mut in_str = false;
-    let mut esc = false;
-    for &b in msg {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if b == b'\\' {
-                esc = true;
-            } else if b == b'"' {
-                in_str = false;
-            } else if b < 0x20 {
-                return doc_failed(
-                    14,
-                    13,
-                    "UNESCAPED_CHARS",
-                    "Within strings, some characters must be escaped, we found unescaped characters",
-                );
-            }
-        } else if b == b'"' {
-            in_str = true;
-        }
-    }
-    if in_str {
-        return doc_failed(
-            15,
-            14,
-            "UNCLOSED_STRING",
-            "A string is opened, but never closed.",
-        );
-    }
+    let first = msg.iter().position(|b| !is_ws(*b)).unwrap_or(0);
     match msg[first] {
         b'{' | b'[' => {}
         b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => return NOT_OBJECT_OR_ARRAY.into(),
@@ -928,6 +1028,15 @@ mod tests {
         assert!(!f64_token_prints_unchanged(b"1e3"));
         assert!(!f64_token_prints_unchanged(b"0.00001"));
         assert!(!f64_token_prints_unchanged(b"3.141592653589793"));
+    }
+
+    #[test]
+    fn overflowing_numbers_become_finite_tokens() {
+        assert_eq!(finite_numbers(br#"{"a":1e3,"b":"1e999"}"#), None);
+        assert_eq!(
+            finite_numbers(br#"{"a":1.79769e+309,"b":[-2e999],"c":"9e999"}"#).as_deref(),
+            Some(&br#"{"a":1.0000000000,"b":[-1.000],"c":"9e999"}"#[..])
+        );
     }
 
     #[test]

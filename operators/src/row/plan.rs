@@ -2,8 +2,9 @@
 //! decided once when the job is created, as Doris's FE plans a load.
 //!
 //! - **Source slots** are the plain names of `COLUMNS(...)` in order (the table's columns in
-//!   order when there is no COLUMNS, or when COLUMNS lists only mappings). CSV fields and jsonpaths map to them by position; JSON
-//!   keys match them by name, exactly (case-sensitive).
+//!   order when there is no COLUMNS, or when COLUMNS lists only mappings). CSV fields and
+//!   jsonpaths map to them by position; JSON keys match them by name, exactly
+//!   (case-sensitive).
 //! - **Destination columns** take a slot directly (converted, strict-mode checked), a mapping
 //!   expression (cast, exempt from strict mode), or their DEFAULT / NULL when not mentioned.
 //!   A NOT NULL column with no DEFAULT that the load never fills is an error now, not at the

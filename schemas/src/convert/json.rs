@@ -493,7 +493,10 @@ pub fn write_g(v: f64, precision: usize, out: &mut Vec<u8>) {
     }
     let p = precision.clamp(1, 40);
     // Digits rounded to `p` significant digits, in scientific form: "-d.ddde±x".
-    let mut sci = StackBuf { buf: [0; 64], len: 0 };
+    let mut sci = StackBuf {
+        buf: [0; 64],
+        len: 0,
+    };
     if write!(sci, "{:.*e}", p - 1, v).is_err() {
         return;
     }
