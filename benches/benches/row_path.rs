@@ -45,7 +45,9 @@ fn main() {
             best = best.min(t.elapsed().as_secs_f64());
         }
         let mb_s = data.len() as f64 / best / 1e6;
-        let tape_best = (0..3).map(|_| simd_json_tape_pass(&msgs)).fold(f64::MAX, f64::min);
+        let tape_best = (0..3)
+            .map(|_| simd_json_tape_pass(&msgs))
+            .fold(f64::MAX, f64::min);
         let tape_mb_s = data.len() as f64 / tape_best / 1e6;
         let floor = simdjson_floor().and_then(|exe| floor_mb_per_s(&exe, &file));
         summary.push(serde_json::json!({

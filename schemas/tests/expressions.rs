@@ -1,7 +1,7 @@
 //! Load expressions (COLUMNS mappings, WHERE, PRECEDING FILTER, DELETE ON): typing, three-valued
 //! logic, CAST, every supported function, compile errors, runtime errors, and a check that a
 //! warm evaluation does not allocate. Each test names the Doris rule or document it encodes
-//! (research notes: csv_and_exprs.md PART B, conversion.md §5).
+//! (notes: docs/doris/csv-and-expressions.md PART B, docs/doris/conversion.md §5).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -538,7 +538,7 @@ fn if_evaluates_the_taken_branch_only() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CAST (non-strict load CAST, conversion.md §5).
+// CAST (non-strict load CAST, docs/doris/conversion.md §5).
 
 // String → INT: `[ws][+-]digits[.digits][ws]`, fraction truncated, overflow → NULL.
 #[test]

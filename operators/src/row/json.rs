@@ -850,7 +850,7 @@ fn first_document_end(msg: &[u8]) -> Option<usize> {
 
 /// The errors simdjson's stage 1 finds anywhere in the message, whatever follows the first
 /// document: nothing but whitespace, invalid UTF-8, a raw control character inside a string,
-/// a string never closed (json_reader.md §2.2-§2.3).
+/// a string never closed (docs/doris/json-reader.md §2.2-§2.3).
 fn stage1_error(msg: &[u8], version: DorisVersion) -> Option<String> {
     let v4 = version == DorisVersion::V4_0;
     let doc_failed = |code4: u32, code2: u32, name: &str, text: &str| {
@@ -947,7 +947,7 @@ fn parse_error(msg: &[u8], err: &simd_json::ErrorType, version: DorisVersion) ->
     }
     // simdjson 3.11 (4.x) checks only that the message's last byte closes the first
     // document; when a complete first document is followed by anything else it reports
-    // INCOMPLETE_ARRAY_OR_OBJECT (json_reader.md §1.4, harness).
+    // INCOMPLETE_ARRAY_OR_OBJECT (docs/doris/json-reader.md §1.4, harness).
     if v4 && first_document_end(msg).is_some_and(|end| end < msg.trim_ascii_end().len()) {
         return walk_failed(
             28,

@@ -1,8 +1,8 @@
-//! CSV in routine load (research csv_and_exprs.md Part A; doris-spec §5.5 CSV notes).
+//! CSV in routine load (docs/doris/csv-and-expressions.md Part A; doris-spec §5.5 CSV notes).
 
 use crate::{Load, assert_identity, lines};
 
-/// `(k1 INT, v1 VARCHAR(10), v2 INT)`, the table of csv_and_exprs.md §A.8.
+/// `(k1 INT, v1 VARCHAR(10), v2 INT)`, the table of docs/doris/csv-and-expressions.md §A.8.
 const T: &str = "CREATE TABLE t (k1 INT, v1 VARCHAR(10), v2 INT) DUPLICATE KEY(k1) \
                  DISTRIBUTED BY HASH(k1) BUCKETS 1";
 
@@ -14,7 +14,7 @@ fn comma() -> Load {
     Load::csv(T).clause("COLUMNS TERMINATED BY \",\"")
 }
 
-// csv_and_exprs.md §A.8 worked examples (4.x): basic rows, several lines per message, CR
+// docs/doris/csv-and-expressions.md §A.8 worked examples (4.x): basic rows, several lines per message, CR
 // before the appended LF removed, `\N`, empty fields, spaces kept in strings and trimmed by
 // numeric casts.
 #[test]
@@ -46,7 +46,7 @@ fn worked_examples() {
     assert_eq!(out.batch.counts.messages, 8);
 }
 
-// csv_and_exprs.md §A.7 (BE CsvReader::_line_split_to_values, master text): too few or too
+// docs/doris/csv-and-expressions.md §A.7 (BE CsvReader::_line_split_to_values, master text): too few or too
 // many fields → filtered "Column count mismatch" with the raw line as src line.
 #[test]
 fn column_count_mismatch_4x() {
@@ -72,7 +72,7 @@ fn column_count_mismatch_4x() {
     );
 }
 
-// csv_and_exprs.md §A.7 (2.1/3.0-era text, built with "{} {} {}": double spaces, the raw
+// docs/doris/csv-and-expressions.md §A.7 (2.1/3.0-era text, built with "{} {} {}": double spaces, the raw
 // delimiter inside the brackets, the split values each followed by ", ").
 #[test]
 fn column_count_mismatch_21() {
@@ -87,7 +87,7 @@ fn column_count_mismatch_21() {
     ));
 }
 
-// csv_and_exprs.md §A.2 (Separator.convertSeparator, PlainCsvTextFieldSplitter): multi-char
+// docs/doris/csv-and-expressions.md §A.2 (Separator.convertSeparator, PlainCsvTextFieldSplitter): multi-char
 // separators match left to right without overlap (`data1xxxxdata2` → data1, "", data2).
 #[test]
 fn multi_char_separator() {
@@ -105,7 +105,7 @@ fn multi_char_separator() {
     assert_eq!(out.tsv(), lines(&["data1\t\tdata2"]));
 }
 
-// csv_and_exprs.md §A.2 (Separator.convertSeparator): the hex form `\x01` (Hive's separator)
+// docs/doris/csv-and-expressions.md §A.2 (Separator.convertSeparator): the hex form `\x01` (Hive's separator)
 // and `\x01\x02` (two bytes). The 4.x parser hands convertSeparator the literal with only its
 // quotes stripped (schemas sql/lexer.rs `decode_separator`), so a single backslash is the
 // hex form; the manual's doubled `"\\x01"` spelling (legacy lexer) is UNVERIFIED for 4.x.
@@ -126,7 +126,7 @@ fn hex_separators() {
     assert_eq!(out.tsv(), lines(&["1\ta\t2"]));
 }
 
-// csv_and_exprs.md §A.5: only the exact 2 bytes `\N` are NULL; `\N `, `\n`, `NULL`, `null`
+// docs/doris/csv-and-expressions.md §A.5: only the exact 2 bytes `\N` are NULL; `\N `, `\n`, `NULL`, `null`
 // are text (the INT cast of `NULL` fails → NULL, the VARCHAR keeps it).
 #[test]
 fn null_marker_is_exact() {
@@ -137,7 +137,7 @@ fn null_marker_is_exact() {
     );
 }
 
-// csv_and_exprs.md §A.6: an empty field is the empty string, not NULL: kept in strings,
+// docs/doris/csv-and-expressions.md §A.6: an empty field is the empty string, not NULL: kept in strings,
 // NULL after a failed cast for other types, filtered under strict mode with `src value is `.
 #[test]
 fn empty_fields() {
@@ -179,7 +179,7 @@ fn empty_field_as_null() {
     );
 }
 
-// csv_and_exprs.md §A.3 (find_lf_crlf_line_sep): `\r\n` ends a line, a lone `\r` stays in the
+// docs/doris/csv-and-expressions.md §A.3 (find_lf_crlf_line_sep): `\r\n` ends a line, a lone `\r` stays in the
 // data; empty lines are skipped (counted nowhere).
 #[test]
 fn carriage_returns_and_empty_lines() {
@@ -191,7 +191,7 @@ fn carriage_returns_and_empty_lines() {
     assert_eq!(out.counts(), (4, 4, 0, 0));
 }
 
-// csv_and_exprs.md §A.4 / §A.8 and PR apache/doris#54937: with `enclose` = `"` 4.x strips the
+// docs/doris/csv-and-expressions.md §A.4 / §A.8 and PR apache/doris#54937: with `enclose` = `"` 4.x strips the
 // quotes of an enclosed field; 2.1/3.0 routine load (no trim_double_quotes) keeps them;
 // another enclose char is stripped in both.
 #[test]
@@ -209,7 +209,7 @@ fn double_quote_enclose_by_version() {
     assert_eq!(out.tsv(), lines(&["1\ta,b\t2"]));
 }
 
-// csv_and_exprs.md §A.4: a field is enclosed only if the enclose char is its first byte;
+// docs/doris/csv-and-expressions.md §A.4: a field is enclosed only if the enclose char is its first byte;
 // text after the closing quote stays in the field; `""` is the empty string; `","` is a
 // comma; a leading space means "not enclosed".
 #[test]
@@ -226,7 +226,7 @@ fn enclose_positions() {
     );
 }
 
-// csv_and_exprs.md §A.4 "Unescaping": the escape byte is dropped and the next byte kept
+// docs/doris/csv-and-expressions.md §A.4 "Unescaping": the escape byte is dropped and the next byte kept
 // literally (no C escapes); 4.x also reads a doubled enclose char as one; without `escape`
 // nothing is unescaped; outside quotes escape does not protect the separator.
 #[test]
@@ -263,7 +263,7 @@ fn escape_rules() {
     );
 }
 
-// csv_and_exprs.md §A.1 / §A.8 last row (EncloseCsvLineReaderCtx): an unclosed enclosed field
+// docs/doris/csv-and-expressions.md §A.1 / §A.8 last row (EncloseCsvLineReaderCtx): an unclosed enclosed field
 // runs through the appended `\n` into the next message: ONE row spanning both messages.
 #[test]
 fn unclosed_enclose_spans_messages() {
@@ -275,7 +275,7 @@ fn unclosed_enclose_spans_messages() {
     assert_eq!(out.batch.counts.messages, 3);
 }
 
-// csv_and_exprs.md §A.1 (UNVERIFIED end-of-stream case) and regression
+// docs/doris/csv-and-expressions.md §A.1 (UNVERIFIED end-of-stream case) and regression
 // test_csv_with_enclose_and_escape CE-06: an enclose that never closes swallows the rest of
 // the batch into one malformed row, filtered as a column-count mismatch at the end.
 #[test]
@@ -289,7 +289,7 @@ fn unclosed_enclose_swallows_the_batch() {
     assert_identity(&out);
 }
 
-// csv_and_exprs.md §A.7: a line that is not UTF-8 is filtered (4.x / 2.1 texts).
+// docs/doris/csv-and-expressions.md §A.7: a line that is not UTF-8 is filtered (4.x / 2.1 texts).
 #[test]
 fn invalid_utf8_line() {
     let out = comma().run_bytes(&[b"1,\xff\xfe,2", b"2,b,3"]);
@@ -305,7 +305,7 @@ fn invalid_utf8_line() {
     );
 }
 
-// csv_and_exprs.md §A.1 (CsvReader::_remove_bom, once per reader): a BOM is removed only at
+// docs/doris/csv-and-expressions.md §A.1 (CsvReader::_remove_bom, once per reader): a BOM is removed only at
 // the start of the batch's stream; in a later message it stays in the data.
 #[test]
 fn bom_only_at_stream_start() {
@@ -313,7 +313,7 @@ fn bom_only_at_stream_start() {
     assert_eq!(out.tsv(), lines(&["1\ta\t2", "\\N\tb\t4"]));
 }
 
-// doris-spec §1.1 / csv_and_exprs.md §A.7: with COLUMNS, the file slots are the plain names
+// doris-spec §1.1 / docs/doris/csv-and-expressions.md §A.7: with COLUMNS, the file slots are the plain names
 // (mapping entries add no field); a table column not listed takes its DEFAULT.
 #[test]
 fn columns_list_defines_the_fields() {
@@ -361,7 +361,7 @@ fn multi_char_separator_with_enclose() {
     );
 }
 
-// csv_and_exprs.md §A.5: the `\N` test runs after the enclose is stripped, so 4.x reads
+// docs/doris/csv-and-expressions.md §A.5: the `\N` test runs after the enclose is stripped, so 4.x reads
 // `"\N"` as NULL; 2.1/3.0 keep the quotes with enclose `"` and see a 4-char string.
 #[test]
 fn quoted_null_marker() {
@@ -374,7 +374,7 @@ fn quoted_null_marker() {
     assert_eq!(out.tsv(), lines(&["1\t\"\\N\"\t2"]));
 }
 
-// csv_and_exprs.md §A.2 (PROPERTIES_SET): `empty_field_as_null` exists only in 4.x; a 2.1 job
+// docs/doris/csv-and-expressions.md §A.2 (PROPERTIES_SET): `empty_field_as_null` exists only in 4.x; a 2.1 job
 // with it is refused at CREATE with Doris's "is invalid property".
 #[test]
 fn empty_field_as_null_unknown_before_4x() {

@@ -1,5 +1,5 @@
-//! COLUMNS mappings, WHERE, PRECEDING FILTER, DELETE ON / WITH DELETE (research
-//! csv_and_exprs.md Part B; doris-spec §1.1, §6.2, §8).
+//! COLUMNS mappings, WHERE, PRECEDING FILTER, DELETE ON / WITH DELETE
+//! (docs/doris/csv-and-expressions.md Part B; doris-spec §1.1, §6.2, §8).
 
 use crate::{Load, assert_identity, lines};
 
@@ -13,7 +13,7 @@ fn csv(ddl: &str) -> Load {
     Load::csv(ddl).clause("COLUMNS TERMINATED BY \",\"")
 }
 
-// csv_and_exprs.md §B.1 / §B.5 (4.x Nereids cast project vs 2.1 Load.initColumns): a plain
+// docs/doris/csv-and-expressions.md §B.1 / §B.5 (4.x Nereids cast project vs 2.1 Load.initColumns): a plain
 // table column used inside another mapping is seen CAST to its type in 4.x (`"7.9"` → 7, so
 // k3 = 14) and as raw VARCHAR text in 2.1/3.0 (7.9 * 2 = 15.8 → BIGINT 15).
 #[test]
@@ -28,7 +28,7 @@ fn mapping_sees_cast_value_in_4x_raw_text_in_21() {
     assert_eq!(out.tsv(), lines(&["\\N\t6\t\\N"]));
 }
 
-// csv_and_exprs.md §B.1 item 3: chained mappings are inlined in order; a mapping can use an
+// docs/doris/csv-and-expressions.md §B.1 item 3: chained mappings are inlined in order; a mapping can use an
 // earlier one.
 #[test]
 fn chained_mappings() {
@@ -104,7 +104,7 @@ fn where_after_mapping() {
     }
 }
 
-// csv_and_exprs.md §B.5 table: PRECEDING FILTER sees raw text (`"7.9" > 7` compares as
+// docs/doris/csv-and-expressions.md §B.5 table: PRECEDING FILTER sees raw text (`"7.9" > 7` compares as
 // DOUBLE → TRUE) while WHERE sees the final INT 7 (→ FALSE, unselected).
 #[test]
 fn preceding_filter_raw_vs_where_final() {
@@ -119,7 +119,7 @@ fn preceding_filter_raw_vs_where_final() {
     assert_eq!(out.counts(), (2, 1, 0, 1));
 }
 
-// csv_and_exprs.md §B.2: a predicate that is NULL drops the row as unselected (`'abc' > 9` is
+// docs/doris/csv-and-expressions.md §B.2: a predicate that is NULL drops the row as unselected (`'abc' > 9` is
 // CAST('abc' AS DOUBLE) > 9 = NULL); three-valued logic (NULL OR TRUE = TRUE).
 #[test]
 fn null_predicates_unselect() {
@@ -135,7 +135,7 @@ fn null_predicates_unselect() {
     assert_eq!(out.counts(), (2, 1, 0, 1));
 }
 
-// csv_and_exprs.md §B.2 (Nereids TypeCoercionUtils): numeric vs string compares as DOUBLE
+// docs/doris/csv-and-expressions.md §B.2 (Nereids TypeCoercionUtils): numeric vs string compares as DOUBLE
 // (`'10' > 9`), IN with int vs string compares as STRING (`'01' IN (1)` is FALSE).
 #[test]
 fn implicit_coercions_in_filters() {
@@ -165,7 +165,7 @@ fn preceding_filter_and_where_keep_one_row() {
     }
 }
 
-// doris-spec §8 / csv_and_exprs.md §B.2: WITH DELETE marks every row with the delete sign;
+// doris-spec §8 / docs/doris/csv-and-expressions.md §B.2: WITH DELETE marks every row with the delete sign;
 // WITH MERGE + DELETE ON marks the rows whose predicate is TRUE (NULL → not a delete); the
 // hidden column follows the table's columns in the output.
 #[test]
@@ -184,7 +184,7 @@ fn delete_sign() {
     assert_eq!(out.batch.batches[0].num_columns(), 2);
 }
 
-// csv_and_exprs.md §B.5: DELETE ON binds like a mapping: 4.x sees k1 cast to INT (`"7.9"` → 7
+// docs/doris/csv-and-expressions.md §B.5: DELETE ON binds like a mapping: 4.x sees k1 cast to INT (`"7.9"` → 7
 // = 7 → delete), 2.1/3.0 see the raw text (7.9 = 7 → FALSE).
 #[test]
 fn delete_on_binding_by_version() {
@@ -193,7 +193,7 @@ fn delete_on_binding_by_version() {
     assert_eq!(load.version("2.1").run(&["7.9,a"]).delete_signs(), vec![0]);
 }
 
-// csv_and_exprs.md §B.3.2 (FROM_UNIXTIME): seconds → text in the load timezone; regression
+// docs/doris/csv-and-expressions.md §B.3.2 (FROM_UNIXTIME): seconds → text in the load timezone; regression
 // test_json_load select22 (JS-15): `dt = from_unixtime(substr(datatimestamp,1,10),'%Y%m%d')`
 // with the data object into a STRING column as compact JSON.
 #[test]
@@ -224,7 +224,7 @@ fn from_unixtime_mapping_js15() {
 }
 
 // regression test_stream_load_properties "timezone" (RL-02): a constant mapping
-// `k00 = unix_timestamp('2007-11-30 10:30:19')` evaluated in the load zone; csv_and_exprs.md
+// `k00 = unix_timestamp('2007-11-30 10:30:19')` evaluated in the load zone; docs/doris/csv-and-expressions.md
 // §B.3.3 gives 1196389819 at +08:00 and 1196418619 at UTC+0 (Africa/Abidjan).
 #[test]
 fn unix_timestamp_constant_by_zone() {
@@ -245,7 +245,7 @@ fn unix_timestamp_constant_by_zone() {
     );
 }
 
-// csv_and_exprs.md §B.3.1: now() / current_timestamp is the task's start time, the same for
+// docs/doris/csv-and-expressions.md §B.3.1: now() / current_timestamp is the task's start time, the same for
 // every row, in the load timezone.
 #[test]
 fn now_is_the_batch_time() {
@@ -258,7 +258,7 @@ fn now_is_the_batch_time() {
     );
 }
 
-// csv_and_exprs.md §B.4 + project decision: a 4.x expression that raises an error
+// docs/doris/csv-and-expressions.md §B.4 + project decision: a 4.x expression that raises an error
 // (`from_unixtime` of a negative value) rejects the row (Doris fails the task); 2.1 returns
 // NULL for the same input.
 #[test]
@@ -274,7 +274,7 @@ fn expression_runtime_errors() {
     assert_eq!(out.tsv(), lines(&["1\t\\N", "2\t\\N"]));
 }
 
-// csv_and_exprs.md §B.3.7 (string functions): CONCAT with NULL → NULL; CONCAT_WS skips NULLs;
+// docs/doris/csv-and-expressions.md §B.3.7 (string functions): CONCAT with NULL → NULL; CONCAT_WS skips NULLs;
 // SUBSTR counts UTF-8 characters; LENGTH counts bytes, CHAR_LENGTH characters; TRIM removes
 // spaces only.
 #[test]
@@ -296,7 +296,7 @@ fn string_functions() {
     );
 }
 
-// csv_and_exprs.md §B.3.4 (STR_TO_DATE) and §B.3.5 (DATE_FORMAT): MySQL-style formats; a
+// docs/doris/csv-and-expressions.md §B.3.4 (STR_TO_DATE) and §B.3.5 (DATE_FORMAT): MySQL-style formats; a
 // mismatch → NULL; trailing input ignored.
 #[test]
 fn date_functions() {
@@ -320,7 +320,7 @@ fn date_functions() {
     );
 }
 
-// csv_and_exprs.md §B.3.8 (IF / IFNULL / COALESCE / CASE): only TRUE takes the THEN branch; a
+// docs/doris/csv-and-expressions.md §B.3.8 (IF / IFNULL / COALESCE / CASE): only TRUE takes the THEN branch; a
 // string branch makes the result a string, cast to the column afterwards.
 #[test]
 fn conditional_functions() {
@@ -338,7 +338,7 @@ fn conditional_functions() {
     );
 }
 
-// csv_and_exprs.md §B.3.6 (4.x GET_JSON_STRING = JSON_EXTRACT_STRING): unquoted strings,
+// docs/doris/csv-and-expressions.md §B.3.6 (4.x GET_JSON_STRING = JSON_EXTRACT_STRING): unquoted strings,
 // compact objects, JSON null → the string "null" in 4.x but SQL NULL in 2.1 (rapidjson).
 #[test]
 fn get_json_string_by_version() {
@@ -364,7 +364,7 @@ fn get_json_string_by_version() {
     );
 }
 
-// csv_and_exprs.md §B.2: division of integers is DOUBLE; division by zero is NULL.
+// docs/doris/csv-and-expressions.md §B.2: division of integers is DOUBLE; division by zero is NULL.
 #[test]
 fn arithmetic_types() {
     let ddl = "CREATE TABLE t (k INT, d DOUBLE, z INT, m INT) DUPLICATE KEY(k) \

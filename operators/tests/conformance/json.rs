@@ -1,5 +1,5 @@
-//! JSON documents: one Kafka message is one document (doris-spec §5.1; research
-//! json_reader.md §1-§2, §4, §6-§7).
+//! JSON documents: one Kafka message is one document (doris-spec §5.1;
+//! docs/doris/json-reader.md §1-§2, §4, §6-§7).
 
 use crate::{Load, assert_identity, lines};
 
@@ -53,7 +53,7 @@ fn object_with_strip_outer_array() {
     );
 }
 
-// json_reader.md §2.2 (harness-verified): `[]` in simple mode → "Empty json line" with an
+// docs/doris/json-reader.md §2.2 (harness-verified): `[]` in simple mode → "Empty json line" with an
 // empty src line; with jsonpaths it is skipped silently (`_judge_empty_row`).
 #[test]
 fn empty_outer_array() {
@@ -70,7 +70,7 @@ fn empty_outer_array() {
     assert_eq!(out.batch.counts.messages, 2);
 }
 
-// json_reader.md §2.2 (harness, simdjson INCORRECT_TYPE): an array element that is not an
+// docs/doris/json-reader.md §2.2 (harness, simdjson INCORRECT_TYPE): an array element that is not an
 // object discards every row of the message and counts ONE filtered row; 4.x prints code 17
 // with the `INCORRECT_TYPE: ` prefix, 2.1/3.0 (simdjson 3.0.1) code 16 without it.
 #[test]
@@ -104,7 +104,7 @@ fn non_object_element_discards_message() {
     }
 }
 
-// json_reader.md §2.4: element-level errors already counted for a message stay counted when
+// docs/doris/json-reader.md §2.4: element-level errors already counted for a message stay counted when
 // a later element discards the message.
 #[test]
 fn element_errors_before_a_bad_element_stay_counted() {
@@ -117,7 +117,7 @@ fn element_errors_before_a_bad_element_stay_counted() {
     assert_identity(&out);
 }
 
-// json_reader.md §1.1/§2.2: an empty Kafka message is dropped by the consumer (no row, no
+// docs/doris/json-reader.md §1.1/§2.2: an empty Kafka message is dropped by the consumer (no row, no
 // error); a whitespace-only one reaches the reader: simdjson EMPTY (4.x code 13, 2.1 code 12).
 #[test]
 fn empty_and_whitespace_messages() {
@@ -136,7 +136,7 @@ fn empty_and_whitespace_messages() {
     );
 }
 
-// json_reader.md §1.5 (`_simdjson_parse_json`): a UTF-8 BOM before the document is dropped,
+// docs/doris/json-reader.md §1.5 (`_simdjson_parse_json`): a UTF-8 BOM before the document is dropped,
 // and also disappears from the src line; regression test_json_load case20 simple_json_bom.
 #[test]
 fn utf8_bom_is_dropped() {
@@ -146,7 +146,7 @@ fn utf8_bom_is_dropped() {
     assert_eq!(out.rejected()[0].src_line, "7");
 }
 
-// json_reader.md §1.4 (harness, both simdjson versions): several documents in one message →
+// docs/doris/json-reader.md §1.4 (harness, both simdjson versions): several documents in one message →
 // the first is loaded, the rest silently ignored.
 #[test]
 fn several_documents_in_one_message_load_the_first() {
@@ -163,7 +163,7 @@ fn several_documents_in_one_message_load_the_first() {
     assert_eq!(out.tsv(), lines(&["1\t7"]));
 }
 
-// json_reader.md §1.4: simdjson 3.11.6 (4.x) refuses a message whose last byte does not
+// docs/doris/json-reader.md §1.4: simdjson 3.11.6 (4.x) refuses a message whose last byte does not
 // close the first document (code 28); simdjson 3.0.1 (2.1/3.0) loads the first document.
 #[test]
 fn trailing_junk_after_the_document() {
@@ -182,7 +182,7 @@ fn trailing_junk_after_the_document() {
     assert_eq!(out.tsv(), lines(&["1\t7", "1\t7"]));
 }
 
-// json_reader.md §2.2 table: structure errors found while walking → TAPE_ERROR (code 3);
+// docs/doris/json-reader.md §2.2 table: structure errors found while walking → TAPE_ERROR (code 3);
 // truncated documents → INCOMPLETE_ARRAY_OR_OBJECT (28 / 27 in 2.1); a first byte that cannot
 // start a value → the JsonDoc form of TAPE_ERROR.
 #[test]
@@ -213,7 +213,7 @@ fn malformed_documents() {
     );
 }
 
-// json_reader.md §2.2: stage-1 failures (bad UTF-8, raw control characters, unclosed strings)
+// docs/doris/json-reader.md §2.2: stage-1 failures (bad UTF-8, raw control characters, unclosed strings)
 // are detected for the whole message and reported with the JsonDoc prefix.
 #[test]
 fn stage_one_errors() {
@@ -230,7 +230,7 @@ fn stage_one_errors() {
     assert_eq!(out.rejected()[2].src_line, "{\"b\":\"abc}");
 }
 
-// json_reader.md §2.2: a bad escape in a string → STRING_ERROR (code 5).
+// docs/doris/json-reader.md §2.2: a bad escape in a string → STRING_ERROR (code 5).
 #[test]
 fn bad_string_escape() {
     let out = simple().run(&[r#"{"b":"\q"}"#]);
@@ -240,7 +240,7 @@ fn bad_string_escape() {
     );
 }
 
-// doris-spec §5.2; json_reader.md §4 (harness table, slots a,b; b DEFAULT '7'): keys match
+// doris-spec §5.2; docs/doris/json-reader.md §4 (harness table, slots a,b; b DEFAULT '7'): keys match
 // slot names exactly and case-sensitively; extra keys are ignored; a missing key takes the
 // column DEFAULT; an explicit null is NULL (never the DEFAULT); booleans are 1/0.
 #[test]
@@ -260,7 +260,7 @@ fn simple_mode_key_matching() {
     assert_eq!(out.counts(), (6, 6, 0, 0));
 }
 
-// json_reader.md §4 / §8.1, regression test_json_load "test colunms error": an object where
+// docs/doris/json-reader.md §4 / §8.1, regression test_json_load "test colunms error": an object where
 // no key matches any slot is filtered with the "no column matching" text (trailing `, `
 // before `]`, nothing after the colon without jsonpaths); its src line is the object.
 #[test]
@@ -280,7 +280,7 @@ fn no_key_matched() {
     assert_eq!(out.tsv(), lines(&["\\N\t7"]));
 }
 
-// json_reader.md §2.3 (Doris loads values of unused keys without validating them) vs the
+// docs/doris/json-reader.md §2.3 (Doris loads values of unused keys without validating them) vs the
 // project decision: routinely validates the whole message, so such a message is rejected.
 // UNVERIFIED-by-design difference, asserted so a change is deliberate.
 #[test]
@@ -294,7 +294,7 @@ fn malformed_value_under_unused_key_is_rejected_whole() {
     );
 }
 
-// json_reader.md §7.1 / doris-spec §5.4: the text handed to the cast: strings unescaped (no
+// docs/doris/json-reader.md §7.1 / doris-spec §5.4: the text handed to the cast: strings unescaped (no
 // quotes; `"\\N"` is the 2-char text `\N`, no NULL handling in JSON), numbers as written,
 // booleans 1/0, objects and arrays as compact JSON (project decision: whitespace between
 // tokens removed, tokens as written).
@@ -346,7 +346,7 @@ fn json_booleans_into_numbers_and_strings() {
     assert_eq!(out.tsv(), lines(&["1\t1\t1\t1.00\t1", "0\t0\t0\t0.00\t0"]));
 }
 
-// json_reader.md §6 and §4: num_as_string and fuzzy_parse are accepted but are no-ops in the
+// docs/doris/json-reader.md §6 and §4: num_as_string and fuzzy_parse are accepted but are no-ops in the
 // simdjson reader (numbers always reach the cast as written; keys always match per object).
 #[test]
 fn num_as_string_and_fuzzy_parse_are_no_ops() {
@@ -374,7 +374,7 @@ fn num_as_string_and_fuzzy_parse_are_no_ops() {
     assert_eq!(both.tsv(), plain.tsv());
 }
 
-// json_reader.md §1.2/§2.4: messages are separate documents; counts add up across them and
+// docs/doris/json-reader.md §1.2/§2.4: messages are separate documents; counts add up across them and
 // each rejected row carries its message's partition and offset.
 #[test]
 fn rejected_rows_carry_partition_and_offset() {
@@ -398,7 +398,7 @@ fn rejected_rows_carry_partition_and_offset() {
     assert_identity(&out);
 }
 
-// doris-spec §5.2 / json_reader.md §4: each element of an outer array is matched on its own
+// doris-spec §5.2 / docs/doris/json-reader.md §4: each element of an outer array is matched on its own
 // (different key sets and orders in one message).
 #[test]
 fn elements_match_independently() {
@@ -411,14 +411,14 @@ fn elements_match_independently() {
     assert_eq!(out.rejected()[0].src_line, r#"{"zz":0}"#);
 }
 
-// json_reader.md §4: keys are unescaped before matching (`{"\u0061":1}` matches `a`).
+// docs/doris/json-reader.md §4: keys are unescaped before matching (`{"\u0061":1}` matches `a`).
 #[test]
 fn escaped_keys_match() {
     let out = simple().run(&[r#"{"\u0061":4}"#]);
     assert_eq!(out.tsv(), lines(&["4\t7"]));
 }
 
-// conversion.md §3 table: JSON numbers into INT/DOUBLE/BOOLEAN: `1.50` → INT 1, BOOLEAN NULL,
+// docs/doris/conversion.md §3 table: JSON numbers into INT/DOUBLE/BOOLEAN: `1.50` → INT 1, BOOLEAN NULL,
 // DOUBLE 1.5; `1e3` → INT NULL, DOUBLE 1000; `"12"` → 12; `-0.5` → 0.
 #[test]
 fn json_numbers_into_numeric_columns() {
@@ -438,7 +438,7 @@ fn json_numbers_into_numeric_columns() {
     );
 }
 
-// json_reader.md §1.4 table: `{"a":1}}` and `{"a":1}, {"a":2}` (JS-22's line shape) load the
+// docs/doris/json-reader.md §1.4 table: `{"a":1}}` and `{"a":1}, {"a":2}` (JS-22's line shape) load the
 // first document in both simdjson versions (the last byte closes it); `[{"a":1}] x` with
 // strip_outer_array is refused by 4.x only.
 #[test]
@@ -459,7 +459,7 @@ fn more_trailing_content_cases() {
     assert_eq!(out.tsv(), lines(&["1\t7"]));
 }
 
-// json_reader.md §2.2: stage-1 errors are found anywhere in the message, so a first document
+// docs/doris/json-reader.md §2.2: stage-1 errors are found anywhere in the message, so a first document
 // followed by an unclosed string is refused (regression test_json_load select10, where
 // `{"no" : 1, "item" : {"id" : 1921}}"}` does not load).
 #[test]
@@ -475,7 +475,7 @@ fn stage_one_errors_after_the_first_document() {
     );
 }
 
-// json_reader.md §6 (simdjson hands the raw token to the cast) and regression
+// docs/doris/json-reader.md §6 (simdjson hands the raw token to the cast) and regression
 // test_stream_load_cast CA-05 JSON: numbers beyond the double range are valid JSON and reach
 // the cast as written (`1.79769e+309` → DOUBLE Infinity in 4.x, NULL in 2.1; STRING keeps it).
 #[test]
@@ -489,7 +489,7 @@ fn numbers_beyond_double_range() {
     assert_eq!(out.tsv(), lines(&["1\t\\N\t-2e999\t0.00"]));
 }
 
-// conversion.md §3 / doris-spec §6.1: strict mode over JSON values: `1e3` into INT and `"abc"`
+// docs/doris/conversion.md §3 / doris-spec §6.1: strict mode over JSON values: `1e3` into INT and `"abc"`
 // into a JSON column are failed conversions of non-NULL sources → filtered.
 #[test]
 fn strict_mode_over_json_values() {
@@ -509,7 +509,7 @@ fn strict_mode_over_json_values() {
     );
 }
 
-// conversion.md §3 + §5.10-§5.12: JSON arrays and objects reach nested columns as text: ARRAY
+// docs/doris/conversion.md §3 + §5.10-§5.12: JSON arrays and objects reach nested columns as text: ARRAY
 // elements converted one by one (a bad one → null), MAP from an object, STRUCT from an object
 // whose keys are in schema order (reordered → NULL).
 #[test]
@@ -531,7 +531,7 @@ fn nested_columns_from_json_values() {
     );
 }
 
-// json_reader.md §1.5 / §3.5: `$.` gives the message without its BOM.
+// docs/doris/json-reader.md §1.5 / §3.5: `$.` gives the message without its BOM.
 #[test]
 fn dollar_dot_drops_the_bom() {
     let out = Load::json(
@@ -542,7 +542,7 @@ fn dollar_dot_drops_the_bom() {
     assert_eq!(out.tsv(), lines(&["3\t{\"k\":3}"]));
 }
 
-// json_reader.md §6 (raw number tokens, harness `12345678901234567890123`) and conversion.md
+// docs/doris/json-reader.md §6 (raw number tokens, harness `12345678901234567890123`) and docs/doris/conversion.md
 // §5.1: integers of every size reach the cast as written, so LARGEINT keeps all 39 digits,
 // BIGINT takes its minimum, `-0` is 0, and one past a type's range is NULL.
 #[test]
@@ -564,7 +564,7 @@ fn integer_tokens_of_every_size() {
     );
 }
 
-// doris-spec §1.1 / json_reader.md §4: a COLUMNS name that is not a table column is a
+// doris-spec §1.1 / docs/doris/json-reader.md §4: a COLUMNS name that is not a table column is a
 // temporary slot matched by JSON key like any other; mappings read it as VARCHAR.
 #[test]
 fn temporary_columns_from_json_keys() {

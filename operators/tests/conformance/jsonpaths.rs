@@ -1,4 +1,4 @@
-//! jsonpaths and json_root (doris-spec §5.3; research json_reader.md §3, §5).
+//! jsonpaths and json_root (doris-spec §5.3; docs/doris/json-reader.md §3, §5).
 
 use crate::{Load, lines};
 
@@ -25,7 +25,7 @@ fn one(path: &str, version: &str) -> Result<String, String> {
     }
 }
 
-// json_reader.md §3.3 (harness table on the same document): keys, indexes, quoted keys with
+// docs/doris/json-reader.md §3.3 (harness table on the same document): keys, indexes, quoted keys with
 // dots, whole arrays as text, out-of-range index / `[*]` / walking into a scalar or a null /
 // wrong case → missing (NULL), a null value → NULL, `x.s` works like `$.s`.
 #[test]
@@ -58,7 +58,7 @@ fn path_syntax_table() {
     }
 }
 
-// json_reader.md §3.3, §3.5, PR apache/doris#38213 / #56703: `$.` is the whole message; in
+// docs/doris/json-reader.md §3.3, §3.5, PR apache/doris#38213 / #56703: `$.` is the whole message; in
 // 4.x `$` is rewritten to `$.`; in 2.1/3.0 `$` has one token → "empty json path" (a filtered
 // row in nested mode).
 #[test]
@@ -86,7 +86,7 @@ fn dollar_and_dollar_dot() {
     assert_eq!(out.rejected()[0].src_line, "");
 }
 
-// json_reader.md §3.5 (harness; RT json_p0/test_json_root select_jsonpath_dollar_dot): with
+// docs/doris/json-reader.md §3.5 (harness; RT json_p0/test_json_root select_jsonpath_dollar_dot): with
 // strip_outer_array, `$.` gives every row the WHOLE message, not the element.
 #[test]
 fn dollar_dot_with_outer_array_is_the_whole_message() {
@@ -112,7 +112,7 @@ fn paths_map_to_table_columns_by_position() {
     assert_eq!(out.tsv(), lines(&["2345671\t1\t0"]));
 }
 
-// json_reader.md §3.4: more paths than slots → the extra paths are ignored; fewer paths →
+// docs/doris/json-reader.md §3.4: more paths than slots → the extra paths are ignored; fewer paths →
 // the remaining slots are missing (DEFAULT / NULL).
 #[test]
 fn path_count_differs_from_slot_count() {
@@ -152,7 +152,7 @@ fn no_path_matched_reason() {
     );
 }
 
-// json_reader.md §3.4: a JSON null at a path counts as a value, so the row is kept.
+// docs/doris/json-reader.md §3.4: a JSON null at a path counts as a value, so the row is kept.
 #[test]
 fn null_at_path_is_a_value() {
     let out = Load::json(T3)
@@ -193,7 +193,7 @@ fn quoted_key_with_dot() {
     assert_eq!(out.tsv(), lines(&["test\tk2_value"]));
 }
 
-// json_reader.md §3.1: the property must be a JSON array of strings, else
+// docs/doris/json-reader.md §3.1: the property must be a JSON array of strings, else
 // `[INVALID_JSON_PATH]Invalid json path: <property>` (the task fails; here: the plan fails).
 // A bad escape inside a path also fails the whole load.
 #[test]
@@ -220,7 +220,7 @@ fn invalid_jsonpaths_property() {
     );
 }
 
-// json_reader.md §3.4: repeated paths reuse a field ("field reuse").
+// docs/doris/json-reader.md §3.4: repeated paths reuse a field ("field reuse").
 #[test]
 fn repeated_paths() {
     let out = Load::json(T3)
@@ -229,7 +229,7 @@ fn repeated_paths() {
     assert_eq!(out.tsv(), lines(&["12\t12\t12"]));
 }
 
-// json_reader.md §5 table: json_root on a top-level object selects the document; a root that
+// docs/doris/json-reader.md §5 table: json_root on a top-level object selects the document; a root that
 // is an array with strip_outer_array gives one row per element.
 #[test]
 fn json_root_selects_the_document() {
@@ -252,7 +252,7 @@ fn json_root_selects_the_document() {
     );
 }
 
-// json_reader.md §5: json_root missing → `[NOT_FOUND]Not found target filed, ...` (the typo is
+// docs/doris/json-reader.md §5: json_root missing → `[NOT_FOUND]Not found target filed, ...` (the typo is
 // Doris's), src line = the message; 2.1/3.0 print simdjson 3.0.1's text without the name.
 #[test]
 fn json_root_not_found() {
@@ -273,7 +273,7 @@ fn json_root_not_found() {
     );
 }
 
-// json_reader.md §5 quirks: json_root `$.` on a top-level object looks up the key "" and
+// docs/doris/json-reader.md §5 quirks: json_root `$.` on a top-level object looks up the key "" and
 // fails for every message.
 #[test]
 fn json_root_dollar_dot_is_not_the_whole_document() {
@@ -284,7 +284,7 @@ fn json_root_dollar_dot_is_not_the_whole_document() {
     );
 }
 
-// json_reader.md §5 table: json_root selecting a scalar → INCORRECT_TYPE (simple mode) or
+// docs/doris/json-reader.md §5 table: json_root selecting a scalar → INCORRECT_TYPE (simple mode) or
 // "Not object item" (jsonpaths, nested mode).
 #[test]
 fn json_root_selects_a_scalar() {
@@ -302,7 +302,7 @@ fn json_root_selects_a_scalar() {
     assert_eq!(out.reason(), "Not object item");
 }
 
-// json_reader.md §5: with a top-level array in simple mode json_root is ignored entirely
+// docs/doris/json-reader.md §5: with a top-level array in simple mode json_root is ignored entirely
 // (the elements are matched as they are).
 #[test]
 fn json_root_ignored_for_top_level_array_in_simple_mode() {
@@ -315,7 +315,7 @@ fn json_root_ignored_for_top_level_array_in_simple_mode() {
     assert!(out.reasons()[0].starts_with("There is no column matching jsonpaths"));
 }
 
-// regression test_json_load select16 (JS-12) and json_reader.md §5: with jsonpaths and a
+// regression test_json_load select16 (JS-12) and docs/doris/json-reader.md §5: with jsonpaths and a
 // top-level array, json_root applies to each element; an element whose root is missing is
 // filtered with the NOT_FOUND text and an empty src line; a root that is not an object →
 // "Not object item"; an element root with no matching path → "no column matching".

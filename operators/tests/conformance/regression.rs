@@ -1,4 +1,4 @@
-//! Cases mined from apache/doris regression suites (research regression_cases.md), with their
+//! Cases mined from apache/doris regression suites (docs/doris/regression-cases.md), with their
 //! exact inputs; expected values are the `.out` rows translated to MySQL-client printing
 //! (BOOLEAN 1/0, DATETIME `YYYY-MM-DD HH:MM:SS`, FLOAT 7 / DOUBLE 16 significant digits,
 //! NULL `\N`). Where the `.out` belongs to an older era (ERA-OLD ≈ 2.1/3.0, INFERRED) the
@@ -227,7 +227,7 @@ fn rl07_jsonpath_dollar() {
     );
 }
 
-// regression test_routine_load "json" section (RL-11) + json_reader.md §10: every value a JSON
+// regression test_routine_load "json" section (RL-11) + docs/doris/json-reader.md §10: every value a JSON
 // string; `"\\N"` is the text `\N` (a failed cast → NULL for DECIMAL and JSON, the text itself
 // for strings); `"0"` → BOOLEAN false; `""` → empty VARCHAR.
 #[test]
@@ -783,7 +783,7 @@ fn js24_defaults() {
 // regression test_load_with_decimal sql3 (JS-26): CSV decimals of several precisions, the text
 // `NULL` → NULL (a failed cast). For JSON numbers the suite's sql4 shows double rounding (an
 // older reader); routinely follows the simdjson reader, which hands over the raw token
-// (json_reader.md §6), so JSON gives the CSV values.
+// (docs/doris/json-reader.md §6), so JSON gives the CSV values.
 #[test]
 fn js26_decimals() {
     let ddl = "CREATE TABLE t (id INT, decimal_col1 DECIMALV3(8,4), \

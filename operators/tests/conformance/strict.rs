@@ -1,5 +1,5 @@
-//! strict_mode, NOT NULL, DEFAULTs and row accounting (doris-spec §6; research
-//! conversion.md §2, §4; FileScanner::_convert_to_output_block).
+//! strict_mode, NOT NULL, DEFAULTs and row accounting (doris-spec §6;
+//! docs/doris/conversion.md §2, §4; FileScanner::_convert_to_output_block).
 
 use crate::{Load, assert_identity, lines};
 
@@ -65,7 +65,7 @@ fn not_null_columns() {
     );
 }
 
-// doris-spec §6.1 exemption (conversion.md §2): a column computed by a COLUMNS expression is
+// doris-spec §6.1 exemption (docs/doris/conversion.md §2): a column computed by a COLUMNS expression is
 // not strict-checked, even `k = cast(tmp as int)`; a NULL result only fails NOT NULL.
 #[test]
 fn expression_columns_are_exempt() {
@@ -158,7 +158,7 @@ fn decimal_overflow_sm02() {
     assert_eq!(out.counts(), (10, 7, 3, 0));
 }
 
-// regression RL-03 (INFERRED ERA-OLD) / conversion.md §5.4: in 2.1/3.0 a DECIMAL integer-part
+// regression RL-03 (INFERRED ERA-OLD) / docs/doris/conversion.md §5.4: in 2.1/3.0 a DECIMAL integer-part
 // overflow saturates and is NOT a strict failure; in 4.x it is.
 #[test]
 fn decimal_overflow_strict_by_version() {
@@ -179,7 +179,7 @@ fn decimal_overflow_strict_by_version() {
 
 // doris-spec §5.5 and regression test_stream_load_cast CA-01 (`3.12` into INT): the fraction is
 // dropped with strict mode off; 2.1/3.0 refuse it with strict mode on. 4.x with strict mode on
-// is CONTESTED and not asserted here: version.rs follows conversion.md §1.1 (the load CAST is
+// is CONTESTED and not asserted here: version.rs follows docs/doris/conversion.md §1.1 (the load CAST is
 // non-strict, so `3.12` → 3 passes), while doris-spec §5.5 and both stored versions of
 // test_stream_load_cast.groovy (3f34dba6, 90a3fcae) expect the row to be filtered.
 #[test]
@@ -198,7 +198,7 @@ fn integer_fraction_under_strict_mode() {
     assert_eq!(out.tsv(), lines(&["3\t3"]));
 }
 
-// conversion.md §5.7 / §6: the sink's length check is independent of strict mode in 2.1 and
+// docs/doris/conversion.md §5.7 / §6: the sink's length check is independent of strict mode in 2.1 and
 // applies after the strict check; in 4.x strict mode filters an overlong value.
 #[test]
 fn overlong_strings_and_strict_mode() {
@@ -269,7 +269,7 @@ fn row_accounting_identity() {
     assert_identity(&out);
 }
 
-// research json_reader.md §3.4 / conversion.md §4: DEFAULT CURRENT_TIMESTAMP is evaluated once
+// docs/doris/json-reader.md §3.4 / docs/doris/conversion.md §4: DEFAULT CURRENT_TIMESTAMP is evaluated once
 // per task (the batch's time, in the job's zone) for missing keys (regression
 // test_json_load_default_number_value JS-25: every row got the load time).
 #[test]
@@ -296,7 +296,7 @@ fn default_current_timestamp_for_missing_keys() {
     assert_eq!(out.rows[0][1].as_deref(), Some("2023-11-14 22:13:20"));
 }
 
-// conversion.md §4: a column not named in COLUMNS at all is filled with its DEFAULT (CSV too),
+// docs/doris/conversion.md §4: a column not named in COLUMNS at all is filled with its DEFAULT (CSV too),
 // CURRENT_TIMESTAMP included.
 #[test]
 fn unlisted_columns_take_defaults() {
@@ -306,7 +306,7 @@ fn unlisted_columns_take_defaults() {
     assert_eq!(out.tsv(), lines(&["1\td\t2023-11-15 06:13:20\t\\N"]));
 }
 
-// json_reader.md §3.4 (`_get_column_default_value` runs once per reader) and csv_and_exprs.md
+// docs/doris/json-reader.md §3.4 (`_get_column_default_value` runs once per reader) and docs/doris/csv-and-expressions.md
 // §A.1 (one stream per task): each batch is a task — DEFAULT CURRENT_TIMESTAMP takes the new
 // batch's time, counts restart, and an enclose left open does not leak into the next batch.
 #[test]

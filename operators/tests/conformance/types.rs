@@ -1,4 +1,4 @@
-//! Text → each Doris type under a load (doris-spec §5.5; research conversion.md §5, §7, §8).
+//! Text → each Doris type under a load (doris-spec §5.5; docs/doris/conversion.md §5, §7, §8).
 
 use crate::{Load, lines};
 
@@ -44,7 +44,7 @@ fn check(ty: &str, version: &str, cases: &[(&str, &str)]) {
     }
 }
 
-// conversion.md §5.2 (4.x StringParser::string_to_bool): trimmed, case-insensitive
+// docs/doris/conversion.md §5.2 (4.x StringParser::string_to_bool): trimmed, case-insensitive
 // 1 0 t f true false yes no on off; anything else NULL. Printed 1 / 0.
 #[test]
 fn boolean_4x() {
@@ -74,7 +74,7 @@ fn boolean_4x() {
     );
 }
 
-// conversion.md §5.2 VERSION 2.1/3.0 (SP2 string_to_bool + try_read_bool_text): true/false
+// docs/doris/conversion.md §5.2 VERSION 2.1/3.0 (SP2 string_to_bool + try_read_bool_text): true/false
 // case-insensitive, integers 0/1; `1.1` → true in non-strict mode; yes/no/on/off/t/f NULL.
 #[test]
 fn boolean_21() {
@@ -95,7 +95,7 @@ fn boolean_21() {
     );
 }
 
-// conversion.md §5.1 table (4.x string_to_int<T,false>): sign, whitespace, leading zeros, a
+// docs/doris/conversion.md §5.1 table (4.x string_to_int<T,false>): sign, whitespace, leading zeros, a
 // dropped fraction (truncation toward zero); no exponent / hex / separators; overflow NULL.
 #[test]
 fn int_4x() {
@@ -131,7 +131,7 @@ fn int_4x() {
     );
 }
 
-// conversion.md §5.1: range checks per integer width; LARGEINT takes 39 digits.
+// docs/doris/conversion.md §5.1: range checks per integer width; LARGEINT takes 39 digits.
 #[test]
 fn integer_widths() {
     check(
@@ -172,9 +172,9 @@ fn integer_widths() {
     );
 }
 
-// conversion.md §5.3 (4.x string_to_float + fast_float): decimal / exponent / inf / nan
+// docs/doris/conversion.md §5.3 (4.x string_to_float + fast_float): decimal / exponent / inf / nan
 // forms, one leading `+`; overflow ±Infinity (4.x) vs NULL (2.1/3.0); FLOAT narrows a double
-// (`1e39` → Infinity). Printing: FLOAT 7, DOUBLE 16 significant digits (conversion.md §8).
+// (`1e39` → Infinity). Printing: FLOAT 7, DOUBLE 16 significant digits (docs/doris/conversion.md §8).
 #[test]
 fn float_and_double() {
     check(
@@ -217,7 +217,7 @@ fn float_and_double() {
     check("FLOAT", "2.1", &[("1e39", "\\N")]);
 }
 
-// conversion.md §5.4 (4.x string_to_decimal): rounding half away from zero on the first
+// docs/doris/conversion.md §5.4 (4.x string_to_decimal): rounding half away from zero on the first
 // dropped digit, exponents, whitespace; integer overflow (also by rounding) → NULL in 4.x.
 #[test]
 fn decimal_4x() {
@@ -249,7 +249,7 @@ fn decimal_4x() {
     );
 }
 
-// conversion.md §5.4 VERSION 2.1/3.0 (PR apache/doris#23602, FC2 treats PARSE_OVERFLOW as
+// docs/doris/conversion.md §5.4 VERSION 2.1/3.0 (PR apache/doris#23602, FC2 treats PARSE_OVERFLOW as
 // parsed): integer-part overflow saturates to the type's extreme and loads, even strictly.
 #[test]
 fn decimal_21_saturates() {
@@ -262,7 +262,7 @@ fn decimal_21_saturates() {
     assert_eq!(got, vec!["9"]);
 }
 
-// conversion.md §5.5 (4.x CastToDateV2): compact and 2-digit-year forms, any separator, the
+// docs/doris/conversion.md §5.5 (4.x CastToDateV2): compact and 2-digit-year forms, any separator, the
 // time part validated then dropped, a zone suffix NOT applied, 2-digit year pivot 70, invalid
 // calendar dates NULL.
 #[test]
@@ -291,7 +291,7 @@ fn date_4x() {
     );
 }
 
-// conversion.md §5.6 examples (4.x CastToDatetimeV2, load timezone Asia/Shanghai,
+// docs/doris/conversion.md §5.6 examples (4.x CastToDatetimeV2, load timezone Asia/Shanghai,
 // DATETIME(3)): strict grammar then non-strict grammar, rounding on the next digit with carry,
 // zone suffixes converted into the load zone (CST = +08:00), invalid zones / times NULL,
 // leading whitespace NULL when the time is incomplete.
@@ -342,7 +342,7 @@ fn datetime_4x() {
     );
 }
 
-// conversion.md §5.6: DATETIME(0) drops the fraction with rounding; the job's timezone is the
+// docs/doris/conversion.md §5.6: DATETIME(0) drops the fraction with rounding; the job's timezone is the
 // target of zone conversion (doris-spec §1.2 `timezone`).
 #[test]
 fn datetime_zone_follows_the_job_timezone() {
@@ -379,7 +379,7 @@ fn datetime_zone_follows_the_job_timezone() {
     );
 }
 
-// conversion.md §5.6 VERSION 2.1/3.0 (DateV2Value::from_date_str_base): MySQL-lenient; the
+// docs/doris/conversion.md §5.6 VERSION 2.1/3.0 (DateV2Value::from_date_str_base): MySQL-lenient; the
 // zone offset is taken at 1970-01-01 (cctz::civil_second{}), so Europe/London is +01:00 all
 // year (SURPRISE), while 4.x is DST-correct.
 #[test]
@@ -405,7 +405,7 @@ fn datetime_21_zone_offsets_from_1970() {
     );
 }
 
-// conversion.md §5.7 and regression test_stream_load_strict_mode_and_filter_ratio SM-06 /
+// docs/doris/conversion.md §5.7 and regression test_stream_load_strict_mode_and_filter_ratio SM-06 /
 // test_utf8_varchar_truncation SM-07: lengths are bytes; 4.x non-strict truncates on a UTF-8
 // boundary; 4.x strict and 2.1/3.0 always filter, with the sink's message.
 #[test]
@@ -437,7 +437,7 @@ fn char_and_varchar_lengths() {
     );
 }
 
-// conversion.md §5.7: STRING's soft limit (string_type_length_soft_limit_bytes = 1 MiB)
+// docs/doris/conversion.md §5.7: STRING's soft limit (string_type_length_soft_limit_bytes = 1 MiB)
 // filters in every mode and version.
 #[test]
 fn string_soft_limit() {
@@ -449,7 +449,7 @@ fn string_soft_limit() {
     assert_eq!(got[1].len(), 1_048_576);
 }
 
-// regression load_p0/stream_load/load_jsonb.out (JS-27) and conversion.md §5.8: text into a
+// regression load_p0/stream_load/load_jsonb.out (JS-27) and docs/doris/conversion.md §5.8: text into a
 // JSON column is parsed as JSON; scalars are documents (`null` is the JSON null, distinct from
 // SQL NULL); printing is JSONB's compact form; invalid text → NULL.
 #[test]
@@ -491,7 +491,7 @@ fn json_column_from_text() {
     );
 }
 
-// conversion.md §3 table / json_reader.md §7.2 (JsonbParseErrorToNull over the reader's
+// docs/doris/conversion.md §3 table / docs/doris/json-reader.md §7.2 (JsonbParseErrorToNull over the reader's
 // text): from a JSON message, a JSON string holding JSON text is parsed; `"abc"` → NULL;
 // `true` → the number 1; objects print compact (regression test_json_load with_jsonb JS-14).
 #[test]
@@ -521,7 +521,7 @@ fn json_column_from_json_messages() {
     );
 }
 
-// conversion.md §5.10 (4.x array-conversion non-strict): `[`...`]` exactly, elements trimmed
+// docs/doris/conversion.md §5.10 (4.x array-conversion non-strict): `[`...`]` exactly, elements trimmed
 // and unquoted, `null` → NULL element, element failures → NULL elements (container kept), a
 // malformed container → NULL; `[,,]` → three NULLs (4.0). Printing `[1, 2]`, strings quoted.
 #[test]
@@ -560,7 +560,7 @@ fn arrays() {
     );
 }
 
-// conversion.md §2 SURPRISE: only the top-level value is strict-checked, so an element
+// docs/doris/conversion.md §2 SURPRISE: only the top-level value is strict-checked, so an element
 // failure never filters a row even with strict_mode=true; a malformed container does.
 #[test]
 fn container_elements_are_not_strict_checked() {
@@ -578,7 +578,7 @@ fn container_elements_are_not_strict_checked() {
     );
 }
 
-// conversion.md §5.11 (map-conversion): `{k:v, ...}` with quoted or bare keys/values; printed
+// docs/doris/conversion.md §5.11 (map-conversion): `{k:v, ...}` with quoted or bare keys/values; printed
 // `{"a":1, "b":2}`; malformed → NULL; a bad value → NULL value.
 #[test]
 fn maps() {
@@ -594,7 +594,7 @@ fn maps() {
     );
 }
 
-// conversion.md §5.12 (struct-conversion): names must match the fields in count AND order
+// docs/doris/conversion.md §5.12 (struct-conversion): names must match the fields in count AND order
 // (SURPRISE: not matched by name); bare values allowed; a bad field value → NULL field.
 #[test]
 fn structs() {
@@ -611,7 +611,7 @@ fn structs() {
     );
 }
 
-// conversion.md §5.13 (ip-conversion): IPv4 dotted quads with 1-3 digit octets (leading zeros
+// docs/doris/conversion.md §5.13 (ip-conversion): IPv4 dotted quads with 1-3 digit octets (leading zeros
 // allowed), whitespace trimmed; IPv6 standard / compressed / IPv4-mapped, printed RFC 5952
 // style; 4.0 rejects `1:1:::1`.
 #[test]
@@ -642,7 +642,7 @@ fn ip_addresses() {
     );
 }
 
-// conversion.md §5.9 / regression test_json_load select30 (JS-19): a VARIANT column takes JSON
+// docs/doris/conversion.md §5.9 / regression test_json_load select30 (JS-19): a VARIANT column takes JSON
 // text and prints it compactly; a JSON string `"33333"` arrives as the text 33333.
 #[test]
 fn variant_column() {

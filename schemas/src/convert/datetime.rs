@@ -701,7 +701,7 @@ mod tests {
         assert_eq!(civil_from_days(19_815), (2024, 4, 2));
     }
 
-    // Doris 4.x cast_to_datetimev2_impl examples (conversion research §5.6).
+    // Doris 4.x cast_to_datetimev2_impl examples (docs/doris/conversion.md §5.6).
     #[test]
     fn datetime_forms_4x() {
         let c = |s: &str, want: Option<&str>| assert_eq!(dt(s, 3).as_deref(), want, "{s:?}");
