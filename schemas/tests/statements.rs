@@ -1997,13 +1997,12 @@ fn validate_columns_and_sequence() {
         "CREATE ROUTINE LOAD j ON t WITH MERGE COLUMNS(k, src, v = src * 2, d), DELETE ON d = 1, ORDER BY src FROM KAFKA ({KAFKA})"
     ));
     validate_against_table(&j, &t).unwrap();
+    // A mapping whose target is not a table column is allowed: Doris drops it from the load
+    // and later mappings may read it (regression test_json_load: `columns: id = id * 10`).
     let j = create(&format!(
-        "CREATE ROUTINE LOAD j ON t COLUMNS(k, x = k + 1), ORDER BY k FROM KAFKA ({KAFKA})"
+        "CREATE ROUTINE LOAD j ON t COLUMNS(k, x = k + 1, v = x * 2), ORDER BY k FROM KAFKA ({KAFKA})"
     ));
-    assert_eq!(
-        validate_against_table(&j, &t).unwrap_err().to_string(),
-        "can not find column x in table t"
-    );
+    validate_against_table(&j, &t).unwrap();
     let j = create(&format!(
         "CREATE ROUTINE LOAD j ON t COLUMNS(k, v = nope + 1), ORDER BY k FROM KAFKA ({KAFKA})"
     ));
