@@ -67,14 +67,23 @@ fn every_test_parsing_file() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() > 300, "only {} files in {}", files.len(), dir.display());
+    assert!(
+        files.len() > 300,
+        "only {} files in {}",
+        files.len(),
+        dir.display()
+    );
 
     let started = Instant::now();
     let mut counts = std::collections::BTreeMap::<String, [u64; 3]>::new();
     for strip in [false, true] {
         let mut path = RowPath::new(plan(strip));
         for file in &files {
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
             let bytes = std::fs::read(file).expect("read file");
             path.begin_batch(1_700_000_000_000_000);
             path.push(Message {
@@ -84,7 +93,10 @@ fn every_test_parsing_file() {
             });
             let out = path.finish();
             let c = out.counts;
-            let ctx = format!("{name} (strip_outer_array={strip}): {:?} {:?}", c, out.rejected);
+            let ctx = format!(
+                "{name} (strip_outer_array={strip}): {:?} {:?}",
+                c, out.rejected
+            );
             assert_eq!(c.total, c.loaded + c.filtered + c.unselected, "{ctx}");
             for r in &out.rejected {
                 assert!(r.src_line.len() <= MAX_SRC_LINE + 3, "{ctx}");
@@ -129,7 +141,11 @@ fn every_test_parsing_file() {
     for (k, [files, loaded, filtered]) in &counts {
         eprintln!("{k}: {files} files, {loaded} rows loaded, {filtered} filtered");
     }
-    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 // The deepest file: 100000 opening brackets is one filtered row, quickly.
@@ -145,7 +161,11 @@ fn deep_nesting_is_one_error_row() {
     });
     let out = path.finish();
     assert_eq!((out.counts.total, out.counts.filtered), (1, 1));
-    assert!(out.rejected[0].reason.starts_with("Parse json data"), "{:?}", out.rejected);
+    assert!(
+        out.rejected[0].reason.starts_with("Parse json data"),
+        "{:?}",
+        out.rejected
+    );
     assert!(out.rejected[0].src_line.len() <= MAX_SRC_LINE + 3);
     assert!(t.elapsed().as_secs() < 5);
 }

@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use crate::sql::AlterRoutineLoad;
 use crate::table::{KeysType, TableSchema};
 use crate::timezone::{TimeZone, UnknownTimeZone};
-use crate::version::{DorisVersion, UnknownVersion};
+use crate::version::{DorisVersion, MessageTexts, UnknownVersion};
 
 /// `WITH APPEND | MERGE | DELETE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -328,8 +328,8 @@ impl LoadClauseKind {
     /// (`LogicalPlanBuilder.visitCreateRoutineLoad`); 2.1 / 3.0 use the legacy texts of
     /// `CreateRoutineLoadStmt.checkLoadProperties`.
     pub fn repeat_message(self, version: DorisVersion) -> String {
-        match version {
-            DorisVersion::V4_0 => {
+        match version.rules().messages {
+            MessageTexts::Current => {
                 let class = match self {
                     LoadClauseKind::Separator => "LoadSeparator",
                     LoadClauseKind::Columns => "LoadColumnClause",
@@ -344,7 +344,7 @@ impl LoadClauseKind {
                      org.apache.doris.nereids.trees.plans.commands.load.{class}"
                 )
             }
-            DorisVersion::V2_1 | DorisVersion::V3_0 => {
+            MessageTexts::Legacy => {
                 let what = match self {
                     LoadClauseKind::Separator => "column separator",
                     LoadClauseKind::Columns => "columns info",
@@ -786,7 +786,7 @@ pub(crate) enum PropContext {
 }
 
 fn is_legacy(version: DorisVersion) -> bool {
-    matches!(version, DorisVersion::V2_1 | DorisVersion::V3_0)
+    version.rules().messages == MessageTexts::Legacy
 }
 
 /// The last occurrence of `key` (duplicate keys: the last one wins, as `HashMap.put` does).

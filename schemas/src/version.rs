@@ -1,9 +1,10 @@
 //! Every behaviour that differs between Doris releases, in one place.
 //!
 //! A job picks the release it emulates with the routinely-specific property
-//! `"doris_version" = "2.1" | "3.0" | "4.0"` (default: current Doris, 4.0). The row path never
-//! asks "which version?": it asks [`VersionRules`] for the rule, so a new difference is one
-//! new field here and one place that reads it.
+//! `"doris_version" = "2.1" | "3.0" | "4.0"` (default: current Doris, 4.0). Nothing else asks
+//! "which version?": code asks [`VersionRules`] for the named rule, so the table of
+//! differences is [`VersionRules::of`], and a new difference is one new field here and the one
+//! place that reads it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -142,6 +143,65 @@ pub enum GetJsonFlavor {
     JsonbCast,
 }
 
+/// Which text grammar DATE / DATETIME conversion uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatetimeParser {
+    /// 4.x `cast_to_datetimev2_impl`: a strict grammar, then a lenient one.
+    StrictThenLenient,
+    /// 2.1 / 3.0 `DateV2Value::from_date_str_base`: MySQL-style lenient parsing.
+    MysqlLegacy,
+}
+
+/// At which instant a zone suffix's offset is taken when converting into the job zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneOffsetAt {
+    /// At the value's own instant (DST-aware, 4.x cctz lookup).
+    Instant,
+    /// At 1970-01-01 (2.1 / 3.0 compute it at `cctz::civil_second{}`).
+    Epoch,
+}
+
+/// The simdjson release inside Doris's JSON reader: its error codes and texts, and how it
+/// treats content after the first document of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimdjsonRelease {
+    /// simdjson 3.11.6 (4.x): codes like `13 EMPTY: ...`; content after the first document
+    /// is accepted only when the message's last byte closes that document.
+    V3_11,
+    /// simdjson 3.0.1 (2.1 / 3.0): codes one lower, texts without the `NAME: ` prefix;
+    /// content after the first document is ignored.
+    V3_0,
+}
+
+/// What the jsonpath `$` alone means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DollarPath {
+    /// The whole message, like `$.` (4.x rewrites `$` to `$.`).
+    WholeDocument,
+    /// An empty path: every row is rejected with `empty json path` (2.1 / 3.0).
+    Empty,
+}
+
+/// Which release's message texts errors use (statement validation, CSV field-count errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageTexts {
+    /// 4.x (Nereids statements, current BE texts).
+    Current,
+    /// 2.1 / 3.0 (legacy statements, older BE texts).
+    Legacy,
+}
+
+/// How load expressions are typed and evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExprSemantics {
+    /// 4.x: Nereids typing, runtime errors raised (Doris fails the task), Unicode
+    /// UPPER/LOWER, `from_unixtime` over a decimal range.
+    Nereids,
+    /// 2.1 / 3.0: legacy functions that return NULL where 4.x raises, ASCII-only case
+    /// mapping, narrower `from_unixtime` / `unix_timestamp` ranges.
+    Legacy,
+}
+
 /// The rules of one Doris release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VersionRules {
@@ -167,6 +227,20 @@ pub struct VersionRules {
     pub has_empty_field_as_null: bool,
     /// `GET_JSON_*` function family.
     pub get_json: GetJsonFlavor,
+    /// DATE / DATETIME text grammar.
+    pub datetime_parser: DatetimeParser,
+    /// Zone-suffix offsets.
+    pub zone_offset_at: ZoneOffsetAt,
+    /// The JSON reader's simdjson.
+    pub simdjson: SimdjsonRelease,
+    /// The jsonpath `$`.
+    pub dollar_path: DollarPath,
+    /// Whether a doubled enclose byte inside an enclosed CSV field is one literal enclose byte.
+    pub csv_doubled_enclose: bool,
+    /// Error message texts.
+    pub messages: MessageTexts,
+    /// Expression typing and evaluation.
+    pub expr: ExprSemantics,
 }
 
 impl VersionRules {
@@ -185,6 +259,13 @@ impl VersionRules {
                 csv_double_quote_enclose: CsvDoubleQuoteEnclose::KeepQuotes,
                 has_empty_field_as_null: false,
                 get_json: GetJsonFlavor::Rapidjson,
+                datetime_parser: DatetimeParser::MysqlLegacy,
+                zone_offset_at: ZoneOffsetAt::Epoch,
+                simdjson: SimdjsonRelease::V3_0,
+                dollar_path: DollarPath::Empty,
+                csv_doubled_enclose: false,
+                messages: MessageTexts::Legacy,
+                expr: ExprSemantics::Legacy,
             },
             DorisVersion::V4_0 => VersionRules {
                 version,
@@ -200,6 +281,13 @@ impl VersionRules {
                 csv_double_quote_enclose: CsvDoubleQuoteEnclose::Strip,
                 has_empty_field_as_null: true,
                 get_json: GetJsonFlavor::JsonbCast,
+                datetime_parser: DatetimeParser::StrictThenLenient,
+                zone_offset_at: ZoneOffsetAt::Instant,
+                simdjson: SimdjsonRelease::V3_11,
+                dollar_path: DollarPath::WholeDocument,
+                csv_doubled_enclose: true,
+                messages: MessageTexts::Current,
+                expr: ExprSemantics::Nereids,
             },
         }
     }

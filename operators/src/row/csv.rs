@@ -18,7 +18,7 @@
 
 use memchr::memchr;
 
-use routinely_schemas::version::{CsvDoubleQuoteEnclose, DorisVersion};
+use routinely_schemas::version::{CsvDoubleQuoteEnclose, MessageTexts};
 
 use super::columns::{Buf, Bufs, Slot, Span};
 use super::json::RowSink;
@@ -162,7 +162,7 @@ impl CsvReader {
         }
         let enclose = csv.enclose.unwrap_or(b'"');
         let escape = csv.escape;
-        let quote_escape = plan.rules.version == DorisVersion::V4_0;
+        let quote_escape = plan.rules.csv_doubled_enclose;
         let mut state = State::FieldStart;
         let mut field_start = 0usize;
         self.fields.clear();
@@ -240,9 +240,9 @@ impl CsvReader {
         sink: &mut impl RowSink,
     ) {
         let line = &chunk[line_start..line_end];
-        let v4 = plan.rules.version == DorisVersion::V4_0;
+        let doubled = plan.rules.csv_doubled_enclose;
         if std::str::from_utf8(line).is_err() {
-            let reason = if v4 {
+            let reason = if plan.rules.messages == MessageTexts::Current {
                 "Invalid file encoding: all CSV files must be UTF-8 encoded"
             } else {
                 "Unable to display, only support csv data in utf8 codec, please check the data encoding"
@@ -281,9 +281,16 @@ impl CsvReader {
                 continue;
             }
             match csv.escape {
-                Some(esc) if memchr(esc, f).is_some() || (v4 && has_double(f, csv.enclose)) => {
+                Some(esc)
+                    if memchr(esc, f).is_some() || (doubled && has_double(f, csv.enclose)) =>
+                {
                     let a = self.arena.len();
-                    unescape(f, esc, if v4 { csv.enclose } else { None }, &mut self.arena);
+                    unescape(
+                        f,
+                        esc,
+                        if doubled { csv.enclose } else { None },
+                        &mut self.arena,
+                    );
                     self.slots
                         .push(Slot::Text(Span::new(Buf::Reader, a, self.arena.len() - a)));
                 }
@@ -359,7 +366,7 @@ fn mismatch_message(
     fields: &[(usize, usize)],
 ) -> String {
     let csv = &plan.csv;
-    if plan.rules.version == DorisVersion::V4_0 {
+    if plan.rules.messages == MessageTexts::Current {
         let mut m = format!(
             "Column count mismatch: expected {expected}, but found {found} (sep:{} delim:\\n",
             show(&csv.separator)

@@ -23,7 +23,7 @@
 use memchr::memchr;
 use simd_json::{Buffers, Node, StaticNode, Tape};
 
-use routinely_schemas::version::DorisVersion;
+use routinely_schemas::version::SimdjsonRelease;
 
 use super::columns::{Buf, Bufs, Slot, Span};
 use super::jsonpath::{self, Found, JsonPath};
@@ -118,7 +118,7 @@ impl JsonReader {
         let tape = tape.reset();
         // Doris loads the first of several documents, unless stage 1 fails anywhere in the
         // message.
-        if let Some(reason) = stage1_error(msg, plan.rules.version) {
+        if let Some(reason) = stage1_error(msg, plan.rules.simdjson) {
             self.tape = tape;
             sink.reject(&reason, msg);
             return;
@@ -140,7 +140,7 @@ impl JsonReader {
             }
             tape = t.reset();
         }
-        if let Some(end) = first_document(src, plan.rules.version) {
+        if let Some(end) = first_document(src, plan.rules.simdjson) {
             let (tape, parsed) = parse(&mut self.scratch, &src[..end], &mut self.buffers, tape);
             if parsed.is_ok() {
                 let st = self.buffers.structural_indexes();
@@ -152,7 +152,7 @@ impl JsonReader {
         } else {
             self.tape = tape;
         }
-        sink.reject(&parse_error(msg, err.error(), plan.rules.version), msg);
+        sink.reject(&parse_error(msg, err.error(), plan.rules.simdjson), msg);
     }
 }
 
@@ -273,9 +273,9 @@ const NOT_OBJECT_OR_ARRAY: &str = "Not an json object or json array";
 const NOT_OBJECT_ITEM: &str = "Not object item";
 const EMPTY_LINE: &str = "Empty json line";
 
-fn incorrect_type(version: DorisVersion) -> &'static str {
-    match version {
-        DorisVersion::V4_0 => {
+fn incorrect_type(simdjson: SimdjsonRelease) -> &'static str {
+    match simdjson {
+        SimdjsonRelease::V3_11 => {
             "Parse json data failed. code: 17, error info: INCORRECT_TYPE: The JSON element does not have the requested type."
         }
         _ => {
@@ -284,9 +284,9 @@ fn incorrect_type(version: DorisVersion) -> &'static str {
     }
 }
 
-fn root_not_found(key: &str, version: DorisVersion) -> String {
-    let err = match version {
-        DorisVersion::V4_0 => {
+fn root_not_found(key: &str, simdjson: SimdjsonRelease) -> String {
+    let err = match simdjson {
+        SimdjsonRelease::V3_11 => {
             "NO_SUCH_FIELD: The JSON field referenced does not exist in this object."
         }
         _ => "The JSON field referenced does not exist in this object.",
@@ -308,7 +308,7 @@ impl<'a, 't> Walk<'a, 't> {
 
     fn document(&mut self, sink: &mut impl RowSink) {
         let plan = self.plan;
-        let version = plan.rules.version;
+        let version = plan.rules.simdjson;
         let strip = plan.json.strip_outer_array;
         let mut root = 0usize;
         match self.tape[0] {
@@ -390,7 +390,7 @@ impl<'a, 't> Walk<'a, 't> {
 
     /// Applies json_root to the object at `node`.
     fn apply_root(&self, node: usize, path: &JsonPath) -> Result<usize, String> {
-        let version = self.plan.rules.version;
+        let version = self.plan.rules.simdjson;
         match path {
             JsonPath::Empty => Err(jsonpath::PathError::Empty.reason().to_string()),
             // `$.` as a root is [$, ""]: Doris looks up the key "" and fails.
@@ -798,12 +798,12 @@ fn f64_token_prints_unchanged(tok: &[u8]) -> bool {
 
 /// Where the first complete object or array ends, when more follows it. 4.x (simdjson 3.11)
 /// only accepts the message when its last non-space byte closes that first document.
-fn first_document(msg: &[u8], version: DorisVersion) -> Option<usize> {
+fn first_document(msg: &[u8], simdjson: SimdjsonRelease) -> Option<usize> {
     let end = first_document_end(msg)?;
     if msg[end..].iter().all(|b| is_ws(*b)) {
         return None;
     }
-    if version == DorisVersion::V4_0 {
+    if simdjson == SimdjsonRelease::V3_11 {
         let last = msg.iter().rposition(|b| !is_ws(*b))?;
         if msg[last] != msg[end - 1] {
             return None;
@@ -851,8 +851,8 @@ fn first_document_end(msg: &[u8]) -> Option<usize> {
 /// The errors simdjson's stage 1 finds anywhere in the message, whatever follows the first
 /// document: nothing but whitespace, invalid UTF-8, a raw control character inside a string,
 /// a string never closed (docs/doris/json-reader.md §2.2-§2.3).
-fn stage1_error(msg: &[u8], version: DorisVersion) -> Option<String> {
-    let v4 = version == DorisVersion::V4_0;
+fn stage1_error(msg: &[u8], simdjson: SimdjsonRelease) -> Option<String> {
+    let v4 = simdjson == SimdjsonRelease::V3_11;
     let doc_failed = |code4: u32, code2: u32, name: &str, text: &str| {
         if v4 {
             format!("Parse json data for JsonDoc failed. code: {code4}, error info: {name}: {text}")
@@ -909,9 +909,9 @@ fn stage1_error(msg: &[u8], version: DorisVersion) -> Option<String> {
 }
 
 /// Doris's reason for a message that does not parse.
-fn parse_error(msg: &[u8], err: &simd_json::ErrorType, version: DorisVersion) -> String {
+fn parse_error(msg: &[u8], err: &simd_json::ErrorType, simdjson: SimdjsonRelease) -> String {
     use simd_json::ErrorType as E;
-    let v4 = version == DorisVersion::V4_0;
+    let v4 = simdjson == SimdjsonRelease::V3_11;
     let doc_failed = |code4: u32, code2: u32, name: &str, text: &str| {
         if v4 {
             format!("Parse json data for JsonDoc failed. code: {code4}, error info: {name}: {text}")
@@ -926,7 +926,7 @@ fn parse_error(msg: &[u8], err: &simd_json::ErrorType, version: DorisVersion) ->
             format!("Parse json data failed. code: {code2}, error info: {text}")
         }
     };
-    if let Some(reason) = stage1_error(msg, version) {
+    if let Some(reason) = stage1_error(msg, simdjson) {
         return reason;
     }
     if matches!(err, E::InvalidUtf8) {
@@ -1042,18 +1042,24 @@ mod tests {
     #[test]
     fn first_document_rules() {
         assert_eq!(
-            first_document(br#"{"a":1}{"a":2}"#, DorisVersion::V4_0),
+            first_document(br#"{"a":1}{"a":2}"#, SimdjsonRelease::V3_11),
             Some(7)
         );
         assert_eq!(
-            first_document(b"{\"a\":1}\n{\"a\":2}", DorisVersion::V4_0),
+            first_document(b"{\"a\":1}\n{\"a\":2}", SimdjsonRelease::V3_11),
             Some(7)
         );
-        assert_eq!(first_document(br#"{"a":1} x"#, DorisVersion::V4_0), None);
-        assert_eq!(first_document(br#"{"a":1} x"#, DorisVersion::V2_1), Some(7));
-        assert_eq!(first_document(br#"{"a":1}"#, DorisVersion::V4_0), None);
         assert_eq!(
-            first_document(br#"[{"a":1}][{"a":2}]"#, DorisVersion::V4_0),
+            first_document(br#"{"a":1} x"#, SimdjsonRelease::V3_11),
+            None
+        );
+        assert_eq!(
+            first_document(br#"{"a":1} x"#, SimdjsonRelease::V3_0),
+            Some(7)
+        );
+        assert_eq!(first_document(br#"{"a":1}"#, SimdjsonRelease::V3_11), None);
+        assert_eq!(
+            first_document(br#"[{"a":1}][{"a":2}]"#, SimdjsonRelease::V3_11),
             Some(9)
         );
     }

@@ -17,7 +17,9 @@ use simd_json::Node;
 #[cfg(test)]
 use simd_json::StaticNode;
 
+#[cfg(test)]
 use routinely_schemas::version::DorisVersion;
+use routinely_schemas::version::{DollarPath, VersionRules};
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,8 +154,8 @@ fn parse_element(token: Vec<u8>) -> PathElement {
 }
 
 /// Parses one path string.
-pub(crate) fn parse_path(path: &str, version: DorisVersion) -> Result<JsonPath, String> {
-    let path = if version == DorisVersion::V4_0 && path == "$" {
+pub(crate) fn parse_path(path: &str, rules: &VersionRules) -> Result<JsonPath, String> {
+    let path = if rules.dollar_path == DollarPath::WholeDocument && path == "$" {
         "$."
     } else {
         path
@@ -174,7 +176,7 @@ pub(crate) fn parse_path(path: &str, version: DorisVersion) -> Result<JsonPath, 
 /// Parses the `jsonpaths` property.
 pub(crate) fn parse_jsonpaths(
     property: &str,
-    version: DorisVersion,
+    rules: &VersionRules,
 ) -> Result<Vec<JsonPath>, String> {
     let invalid = || format!("[INVALID_JSON_PATH]Invalid json path: {property}");
     let value: serde_json::Value = serde_json::from_str(property).map_err(|_| invalid())?;
@@ -183,7 +185,7 @@ pub(crate) fn parse_jsonpaths(
         .iter()
         .map(|item| {
             let s = item.as_str().ok_or_else(invalid)?;
-            parse_path(s, version).map_err(|e| format!("[INVALID_JSON_PATH]{e}"))
+            parse_path(s, rules).map_err(|e| format!("[INVALID_JSON_PATH]{e}"))
         })
         .collect()
 }
@@ -279,7 +281,7 @@ mod tests {
     use super::*;
 
     fn steps(p: &str) -> JsonPath {
-        parse_path(p, DorisVersion::V4_0).unwrap()
+        parse_path(p, &DorisVersion::V4_0.rules()).unwrap()
     }
 
     // BE get_parsed_paths: tokens, quoted keys, indexes.
@@ -288,7 +290,7 @@ mod tests {
         assert_eq!(steps("$"), JsonPath::Root);
         assert_eq!(steps("$."), JsonPath::Root);
         assert_eq!(
-            parse_path("$", DorisVersion::V2_1).unwrap(),
+            parse_path("$", &DorisVersion::V2_1.rules()).unwrap(),
             JsonPath::Empty
         );
         assert_eq!(steps(""), JsonPath::Empty);
@@ -315,20 +317,20 @@ mod tests {
             panic!()
         };
         assert_eq!(s[0].key, b"s");
-        assert!(parse_path("$.a\\b", DorisVersion::V4_0).is_err());
+        assert!(parse_path("$.a\\b", &DorisVersion::V4_0.rules()).is_err());
     }
 
     #[test]
     fn jsonpaths_property() {
         assert_eq!(
-            parse_jsonpaths("[\"$.a\",\"$\"]", DorisVersion::V4_0)
+            parse_jsonpaths("[\"$.a\",\"$\"]", &DorisVersion::V4_0.rules())
                 .unwrap()
                 .len(),
             2
         );
-        let err = parse_jsonpaths("[\"$.a\",1]", DorisVersion::V4_0).unwrap_err();
+        let err = parse_jsonpaths("[\"$.a\",1]", &DorisVersion::V4_0.rules()).unwrap_err();
         assert_eq!(err, "[INVALID_JSON_PATH]Invalid json path: [\"$.a\",1]");
-        assert!(parse_jsonpaths("$.a", DorisVersion::V4_0).is_err());
+        assert!(parse_jsonpaths("$.a", &DorisVersion::V4_0.rules()).is_err());
     }
 
     #[test]

@@ -456,14 +456,14 @@ impl LoadPlan {
         let json = JsonPlan {
             paths: match &props.jsonpaths {
                 Some(p) if !p.trim().is_empty() => {
-                    Some(jsonpath::parse_jsonpaths(p, rules.version).map_err(PlanError::JsonPath)?)
+                    Some(jsonpath::parse_jsonpaths(p, &rules).map_err(PlanError::JsonPath)?)
                 }
                 _ => None,
             },
             paths_text: props.jsonpaths.clone().unwrap_or_default(),
             root: match &props.json_root {
                 Some(r) if !r.is_empty() => Some(
-                    jsonpath::parse_path(r, rules.version)
+                    jsonpath::parse_path(r, &rules)
                         .map_err(|e| PlanError::JsonPath(format!("[INVALID_JSON_PATH]{e}")))?,
                 ),
                 _ => None,

@@ -12,7 +12,9 @@
 use chrono::NaiveDate;
 
 use crate::timezone::TimeZone;
-use crate::version::{DorisVersion, VersionRules};
+#[cfg(test)]
+use crate::version::DorisVersion;
+use crate::version::{DatetimeParser, VersionRules, ZoneOffsetAt};
 
 /// Microseconds per second.
 pub const MICROS_PER_SEC: i64 = 1_000_000;
@@ -516,9 +518,11 @@ fn parse_fields(text: &[u8], rules: &VersionRules) -> Option<Parsed> {
     if let Some(p) = parse_canonical(text) {
         return Some(p);
     }
-    match rules.version {
-        DorisVersion::V4_0 => parse_strict_grammar(text).or_else(|| parse_lenient_grammar(text)),
-        DorisVersion::V2_1 | DorisVersion::V3_0 => parse_legacy(text),
+    match rules.datetime_parser {
+        DatetimeParser::StrictThenLenient => {
+            parse_strict_grammar(text).or_else(|| parse_lenient_grammar(text))
+        }
+        DatetimeParser::MysqlLegacy => parse_legacy(text),
     }
 }
 
@@ -563,16 +567,14 @@ pub fn parse_datetime(
 fn convert_zone(micros: i64, from: &TimeZone, to: &TimeZone, rules: &VersionRules) -> Option<i64> {
     let secs = micros.div_euclid(MICROS_PER_SEC);
     let sub = micros.rem_euclid(MICROS_PER_SEC);
-    let local = match rules.version {
-        DorisVersion::V4_0 => {
+    let local = match rules.zone_offset_at {
+        ZoneOffsetAt::Instant => {
             let naive = chrono::DateTime::from_timestamp(secs, 0)?.naive_utc();
             let utc = civil_to_utc(from, naive);
             utc + to.offset_at_utc(utc) as i64
         }
         // cctz::civil_second{} is 1970-01-01: both offsets as of the epoch.
-        DorisVersion::V2_1 | DorisVersion::V3_0 => {
-            secs - from.offset_at_utc(0) as i64 + to.offset_at_utc(0) as i64
-        }
+        ZoneOffsetAt::Epoch => secs - from.offset_at_utc(0) as i64 + to.offset_at_utc(0) as i64,
     };
     Some(local * MICROS_PER_SEC + sub)
 }

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::convert::{parse_datetime, parse_decimal};
 use crate::types::{DorisType, MAX_DECIMAL128_PRECISION};
-use crate::version::{DorisVersion, GetJsonFlavor};
+use crate::version::{DorisVersion, ExprSemantics, GetJsonFlavor};
 
 /// Aggregate and analytic functions Doris knows (their use is an error in a load).
 const AGGREGATES: &[&str] = &[
@@ -192,7 +192,7 @@ impl Builder<'_> {
     }
 
     fn v4(&self) -> bool {
-        self.ctx.rules.version == DorisVersion::V4_0
+        self.ctx.rules.expr == ExprSemantics::Nereids
     }
 
     fn ty(&self, id: usize) -> Ty {

@@ -10,7 +10,7 @@ use super::types::{ArithOp, Kind, fits_decimal};
 use super::value::{Out, Value, ValueRef, View};
 use super::{CmpOp, EvalEnv, ExprInput, Node, Op, Temps, datetime, json, strings};
 use crate::types::DorisType;
-use crate::version::DorisVersion;
+use crate::version::ExprSemantics;
 
 /// Everything an evaluation reads or writes besides the registers.
 pub(crate) struct Cx<'a> {
@@ -24,14 +24,14 @@ impl Cx<'_> {
     /// A runtime error: under 4.x rules Doris raises it (recorded once per evaluation);
     /// 2.1 / 3.0 return NULL silently.
     pub(crate) fn raise(&mut self, msg: impl FnOnce() -> String) {
-        if self.env.rules.version == DorisVersion::V4_0 && self.error.is_none() {
+        if self.env.rules.expr == ExprSemantics::Nereids && self.error.is_none() {
             *self.error = Some(msg());
         }
     }
 
     /// Whether 4.x semantics apply.
     pub(crate) fn v4(&self) -> bool {
-        self.env.rules.version == DorisVersion::V4_0
+        self.env.rules.expr == ExprSemantics::Nereids
     }
 }
 

@@ -8,7 +8,7 @@
 use super::eval::{Args, Cx};
 use super::value::{Out, Value, View};
 use super::{Func, Node, Side};
-use crate::version::DorisVersion;
+use crate::version::ExprSemantics;
 
 /// Byte length of the UTF-8 sequence starting with `lead` (BE `UTF8_BYTE_LENGTH`).
 #[inline]
@@ -146,7 +146,7 @@ pub(crate) fn call(f: Func, _node: &Node, args: &Args<'_>, out: &mut Out<'_>, cx
                 return;
             };
             let upper = f == Func::Upper;
-            let unicode = cx.env.rules.version == DorisVersion::V4_0;
+            let unicode = cx.env.rules.expr == ExprSemantics::Nereids;
             let buf = out.str();
             change_case(s, upper, unicode, buf);
         }

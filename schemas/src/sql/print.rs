@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::job::{DataFormat, MergeType, NewKeyBehavior, RoutineLoadJob};
 use crate::table::{Column, DefaultValue, TableSchema};
 use crate::types::DorisType;
-use crate::version::DorisVersion;
+use crate::version::MessageTexts;
 
 /// `` `name` `` with backquotes doubled.
 fn ident(name: &str) -> String {
@@ -245,7 +245,7 @@ impl RoutineLoadJob {
         }
 
         let p = &self.properties;
-        let v4 = p.doris_version == DorisVersion::V4_0;
+        let v4 = p.doris_version.rules().messages == MessageTexts::Current;
         let mut props: Vec<(&str, String)> = vec![
             (
                 "desired_concurrent_number",
