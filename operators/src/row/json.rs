@@ -819,10 +819,24 @@ fn first_document_end(msg: &[u8]) -> Option<usize> {
     if !matches!(msg[start], b'{' | b'[') {
         return None;
     }
-    let mut depth = 0usize;
+    let mut first_close = None;
+    walk_brackets(&msg[start..], |i, depth| {
+        if depth == 0 {
+            first_close = Some(start + i + 1);
+            return false;
+        }
+        depth > 0
+    });
+    first_close
+}
+
+/// Walks the brackets of `msg` outside strings, calling `on_close(index, depth_after)` at
+/// every closing bracket until it returns false. Returns the final depth.
+fn walk_brackets(msg: &[u8], mut on_close: impl FnMut(usize, i64) -> bool) -> i64 {
+    let mut depth = 0i64;
     let mut in_str = false;
     let mut esc = false;
-    for (i, &b) in msg.iter().enumerate().skip(start) {
+    for (i, &b) in msg.iter().enumerate() {
         if in_str {
             if esc {
                 esc = false;
@@ -837,15 +851,15 @@ fn first_document_end(msg: &[u8]) -> Option<usize> {
             b'"' => in_str = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
+                depth -= 1;
+                if !on_close(i, depth) {
+                    break;
                 }
             }
             _ => {}
         }
     }
-    None
+    depth
 }
 
 /// The errors simdjson's stage 1 finds anywhere in the message, whatever follows the first
@@ -974,28 +988,7 @@ fn parse_error(msg: &[u8], err: &simd_json::ErrorType, simdjson: SimdjsonRelease
         ),
         _ => {
             // An unbalanced document ran out before closing.
-            let mut depth = 0i64;
-            let mut in_str = false;
-            let mut esc = false;
-            for &b in msg {
-                if in_str {
-                    if esc {
-                        esc = false;
-                    } else if b == b'\\' {
-                        esc = true;
-                    } else if b == b'"' {
-                        in_str = false;
-                    }
-                    continue;
-                }
-                match b {
-                    b'"' => in_str = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => depth -= 1,
-                    _ => {}
-                }
-            }
-            if depth > 0 {
+            if walk_brackets(msg, |_, _| true) > 0 {
                 walk_failed(
                     28,
                     27,

@@ -455,42 +455,17 @@ impl CompiledExpr {
         env: &EvalEnv,
         out: &mut Value,
     ) {
-        scratch.error = None;
-        if scratch.regs.len() < self.nodes.len() {
-            scratch.regs.resize_with(self.nodes.len(), || Value::Null);
-            scratch.spares.resize_with(self.nodes.len(), Vec::new);
-        }
-        let mut cx = eval::Cx {
-            input,
-            env,
-            tmp: &mut scratch.tmp,
-            error: &mut scratch.error,
-        };
-        eval::eval(
-            &self.nodes,
-            self.root,
-            &mut scratch.regs,
-            &mut scratch.spares,
-            &mut cx,
-        );
-        let v = eval::view(&self.nodes, self.root, &scratch.regs, input);
-        let mut o = Out::new(out, &mut scratch.out_spare);
-        if scratch.error.is_some() {
-            o.null();
-        } else {
-            o.copy(v);
-        }
+        self.evaluate(input, scratch, env, out, None);
     }
 
-    /// Evaluates the expression and casts the result to `to` (the final projection of a
-    /// mapping into its column), knowing the result's own type (FLOAT prints with 7 digits).
-    pub fn eval_cast_into(
+    /// Evaluates, then writes the result into `out`: copied, or cast to `cast_to`.
+    fn evaluate(
         &self,
         input: &dyn ExprInput,
         scratch: &mut EvalScratch,
         env: &EvalEnv,
-        to: &DorisType,
         out: &mut Value,
+        cast_to: Option<&DorisType>,
     ) {
         scratch.error = None;
         if scratch.regs.len() < self.nodes.len() {
@@ -512,11 +487,26 @@ impl CompiledExpr {
         );
         let v = eval::view(&self.nodes, self.root, &scratch.regs, input);
         let mut o = Out::new(out, &mut scratch.out_spare);
-        if scratch.error.is_some() {
-            o.null();
-        } else {
-            cast::cast(v, &self.result_type, to, &mut o, env, &mut scratch.tmp.json);
+        match (scratch.error.is_some(), cast_to) {
+            (true, _) => o.null(),
+            (false, None) => o.copy(v),
+            (false, Some(to)) => {
+                cast::cast(v, &self.result_type, to, &mut o, env, &mut scratch.tmp.json)
+            }
         }
+    }
+
+    /// Evaluates the expression and casts the result to `to` (the final projection of a
+    /// mapping into its column), knowing the result's own type (FLOAT prints with 7 digits).
+    pub fn eval_cast_into(
+        &self,
+        input: &dyn ExprInput,
+        scratch: &mut EvalScratch,
+        env: &EvalEnv,
+        to: &DorisType,
+        out: &mut Value,
+    ) {
+        self.evaluate(input, scratch, env, out, Some(to));
     }
 }
 
