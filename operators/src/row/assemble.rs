@@ -202,6 +202,17 @@ impl RowPath {
         }
     }
 
+    /// The Arrow batches cut so far in the open batch (each holds [`RowPath::chunk_rows`]
+    /// rows), so a caller can pass them on before the batch ends.
+    pub fn take_chunks(&mut self) -> Vec<RecordBatch> {
+        std::mem::take(&mut self.asm.chunks)
+    }
+
+    /// The rows filtered so far in the open batch.
+    pub fn take_rejected(&mut self) -> Vec<RejectedRow> {
+        std::mem::take(&mut self.asm.rejected)
+    }
+
     /// Ends the batch and returns its rows, rejected rows and counts.
     pub fn finish(&mut self) -> RowBatch {
         if !self.in_batch {

@@ -40,7 +40,7 @@ pub struct Message<'a> {
 }
 
 /// Doris's row counters for a batch.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowCounts {
     /// Rows seen: loaded + filtered + unselected.
     pub total: u64,
@@ -69,7 +69,7 @@ impl RowCounts {
 }
 
 /// A row Doris would filter, with where it came from and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RejectedRow {
     /// Kafka partition of the message.
     pub partition: i32,
@@ -135,4 +135,4 @@ impl RowBatch {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,0 +1,178 @@
+//! Staging each worker's share of an epoch in a two-phase sink: Arrow batches and rejected
+//! rows go into the epoch's transaction as they arrive; when the input frontiers pass the
+//! epoch, the transaction is pre-committed and a [`PreCommit`] (handle, counters, the offset
+//! ranges the worker's source read) goes to the coordinator.
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+use timely::dataflow::Stream;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::Capability;
+use timely::dataflow::operators::generic::OutputBuilder;
+use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
+
+use super::{Epoch, Failure, PartitionRange, PreCommit, RowChunk};
+use crate::row::{RejectedRow, RowCounts};
+
+/// A sink failure, with what was being done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SinkError(pub String);
+
+/// The worker side of a two-phase sink: one transaction per worker per epoch.
+pub trait TxnSink: 'static {
+    /// Opens the transaction of `epoch`.
+    fn begin(&mut self, epoch: Epoch) -> Result<(), SinkError>;
+    /// Adds rows to the open transaction of `epoch`.
+    fn write(&mut self, epoch: Epoch, batch: &RecordBatch) -> Result<(), SinkError>;
+    /// Records filtered rows with the transaction (the epoch's error log).
+    fn write_rejected(&mut self, epoch: Epoch, rows: &[RejectedRow]) -> Result<(), SinkError>;
+    /// Pre-commits the transaction: its data is durable but invisible. Returns the handle the
+    /// coordinator commits or aborts it by.
+    fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError>;
+}
+
+/// Stages epochs in a [`TxnSink`].
+pub trait Load<'scope> {
+    /// Writes each epoch's rows into `sink` and pre-commits it when the epoch is complete,
+    /// reporting `ranges` (the source's offsets) with it.
+    fn load<S: TxnSink>(
+        self,
+        ranges: Stream<'scope, Epoch, Vec<PartitionRange>>,
+        sink: S,
+        worker: usize,
+        failure: Failure,
+    ) -> Stream<'scope, Epoch, Vec<PreCommit>>;
+}
+
+/// An epoch being staged.
+struct Staging {
+    cap: Capability<Epoch>,
+    begun: bool,
+    counts: RowCounts,
+    ranges: Vec<PartitionRange>,
+}
+
+impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
+    fn load<S: TxnSink>(
+        self,
+        ranges: Stream<'scope, Epoch, Vec<PartitionRange>>,
+        mut sink: S,
+        worker: usize,
+        failure: Failure,
+    ) -> Stream<'scope, Epoch, Vec<PreCommit>> {
+        let mut builder = OperatorBuilder::new("Load".to_owned(), self.scope());
+        let mut rows_in = builder.new_input(self, Pipeline);
+        let mut ranges_in = builder.new_input(ranges, Pipeline);
+        let (out, stream) = builder.new_output();
+        let mut out: OutputBuilder<_, timely::container::CapacityContainerBuilder<Vec<PreCommit>>> =
+            OutputBuilder::from(out);
+
+        builder.build(move |_caps| {
+            let mut staging: BTreeMap<Epoch, Staging> = BTreeMap::new();
+            let mut failed = false;
+
+            move |frontiers| {
+                if failed {
+                    // Drain inputs so upstream does not stall; nothing more is staged.
+                    rows_in.for_each(|_, _| {});
+                    ranges_in.for_each(|_, _| {});
+                    staging.clear();
+                    return;
+                }
+                let fail = |e: SinkError, failed: &mut bool| {
+                    failure.set(format!("sink: {e}"));
+                    *failed = true;
+                };
+                rows_in.for_each_stamp(|cap, data| {
+                    let Some(&epoch) = cap.least() else { return };
+                    let entry = staging.entry(epoch).or_insert_with(|| Staging {
+                        cap: cap.delayed(&epoch, 0),
+                        begun: false,
+                        counts: RowCounts::default(),
+                        ranges: Vec::new(),
+                    });
+                    for chunk in data.flat_map(|c| c.iter()) {
+                        entry.counts.add(&chunk.counts);
+                        for batch in &chunk.batches {
+                            if batch.num_rows() == 0 {
+                                continue;
+                            }
+                            if !entry.begun {
+                                if let Err(e) = sink.begin(epoch) {
+                                    fail(e, &mut failed);
+                                    return;
+                                }
+                                entry.begun = true;
+                            }
+                            if let Err(e) = sink.write(epoch, batch) {
+                                fail(e, &mut failed);
+                                return;
+                            }
+                        }
+                        if !chunk.rejected.is_empty() {
+                            if !entry.begun {
+                                if let Err(e) = sink.begin(epoch) {
+                                    fail(e, &mut failed);
+                                    return;
+                                }
+                                entry.begun = true;
+                            }
+                            if let Err(e) = sink.write_rejected(epoch, &chunk.rejected) {
+                                fail(e, &mut failed);
+                                return;
+                            }
+                        }
+                    }
+                });
+                ranges_in.for_each_stamp(|cap, data| {
+                    let Some(&epoch) = cap.least() else { return };
+                    let entry = staging.entry(epoch).or_insert_with(|| Staging {
+                        cap: cap.delayed(&epoch, 0),
+                        begun: false,
+                        counts: RowCounts::default(),
+                        ranges: Vec::new(),
+                    });
+                    for ranges in data {
+                        entry.ranges.append(ranges);
+                    }
+                });
+                if failed {
+                    return;
+                }
+                // Epochs both inputs have passed are complete.
+                let complete: Vec<Epoch> = staging
+                    .keys()
+                    .copied()
+                    .filter(|e| !frontiers[0].less_equal(e) && !frontiers[1].less_equal(e))
+                    .collect();
+                let mut out = out.activate();
+                for epoch in complete {
+                    let Some(st) = staging.remove(&epoch) else {
+                        continue;
+                    };
+                    let handle = if st.begun {
+                        match sink.precommit(epoch) {
+                            Ok(h) => h,
+                            Err(e) => {
+                                fail(e, &mut failed);
+                                return;
+                            }
+                        }
+                    } else {
+                        String::new()
+                    };
+                    out.session(&st.cap).give(PreCommit {
+                        epoch,
+                        worker,
+                        handle,
+                        counts: st.counts,
+                        ranges: st.ranges,
+                    });
+                }
+            }
+        });
+        stream
+    }
+}

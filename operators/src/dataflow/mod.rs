@@ -1,0 +1,217 @@
+//! The row path on timely dataflow. The timestamp is the epoch: one micro-batch, Doris's
+//! task. Each operator is an extension trait in its own file and can be used on its own in
+//! someone else's dataflow:
+//!
+//! ```text
+//!  window::windowed_source ──MessageBatch──> coerce::Coerce ──RowChunk──> load::Load ──PreCommit──┐
+//!        │  (closes epochs on interval /        (row path:      (stages each       exchange to  │
+//!        │   rows / bytes / caught up;           Arrow + rejected  worker's epoch   worker 0     │
+//!        │   at most K epochs in flight)         rows)             as a transaction)             │
+//!        └──PartitionRange────────────────────────────────────────────┘                           │
+//!                                                                                                 v
+//!                  committed probe <── commit::Commit (frontier passes e: decide, then commit) ──┘
+//! ```
+//!
+//! The frontier decides: when the commit operator's input frontier passes epoch `e`, every
+//! worker has pre-committed `e` and reported the offsets it read; the coordinator then writes
+//! the one durable decision record and commits the transactions. Sources watch the committed
+//! frontier and do not open epoch `e + K` before `e` has committed.
+
+pub mod coerce;
+pub mod commit;
+pub mod load;
+pub mod window;
+
+use arrow_array::RecordBatch;
+use serde::{Deserialize, Serialize};
+
+use crate::row::{Message, RejectedRow, RowCounts};
+
+/// The timely timestamp: an epoch (micro-batch) number.
+pub type Epoch = u64;
+
+/// Messages read by one worker during an epoch, packed into one buffer.
+#[derive(Debug, Clone, Default)]
+pub struct MessageBatch {
+    /// Partition of each message.
+    pub partitions: Vec<i32>,
+    /// Offset of each message.
+    pub offsets: Vec<i64>,
+    /// Timestamp of each message in milliseconds (`-1` when unknown).
+    pub timestamps: Vec<i64>,
+    /// End of each message's value in `data`.
+    pub ends: Vec<u32>,
+    /// All values, back to back.
+    pub data: Vec<u8>,
+}
+
+impl MessageBatch {
+    /// An empty batch with room for `messages` messages of `bytes` bytes.
+    pub fn with_capacity(messages: usize, bytes: usize) -> Self {
+        MessageBatch {
+            partitions: Vec::with_capacity(messages),
+            offsets: Vec::with_capacity(messages),
+            timestamps: Vec::with_capacity(messages),
+            ends: Vec::with_capacity(messages),
+            data: Vec::with_capacity(bytes),
+        }
+    }
+
+    /// Appends one message.
+    #[inline]
+    pub fn push(&mut self, partition: i32, offset: i64, timestamp_ms: i64, value: &[u8]) {
+        self.partitions.push(partition);
+        self.offsets.push(offset);
+        self.timestamps.push(timestamp_ms);
+        self.data.extend_from_slice(value);
+        self.ends.push(self.data.len() as u32);
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are no messages.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Bytes of message values.
+    pub fn bytes(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Removes every message, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.partitions.clear();
+        self.offsets.clear();
+        self.timestamps.clear();
+        self.ends.clear();
+        self.data.clear();
+    }
+
+    /// The messages in order.
+    pub fn iter(&self) -> impl Iterator<Item = Message<'_>> + '_ {
+        (0..self.len()).map(move |i| {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            Message {
+                partition: self.partitions[i],
+                offset: self.offsets[i],
+                value: &self.data[start..self.ends[i] as usize],
+            }
+        })
+    }
+}
+
+/// The offsets one worker consumed from one partition during an epoch: `[start, end)`,
+/// `end` being the next offset to read (gaps such as transaction markers included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionRange {
+    /// Kafka partition.
+    pub partition: i32,
+    /// First offset of the epoch.
+    pub start: i64,
+    /// Next offset after the epoch.
+    pub end: i64,
+    /// Messages read.
+    pub messages: u64,
+    /// Message value bytes read.
+    pub bytes: u64,
+    /// Largest message timestamp (milliseconds), if any message had one.
+    pub max_timestamp_ms: Option<i64>,
+}
+
+/// Arrow batches and counters coming out of the row path for part of an epoch.
+#[derive(Debug, Clone, Default)]
+pub struct RowChunk {
+    /// Loaded rows.
+    pub batches: Vec<RecordBatch>,
+    /// Filtered rows with their reasons.
+    pub rejected: Vec<RejectedRow>,
+    /// Row counters of this part.
+    pub counts: RowCounts,
+}
+
+/// A worker's pre-committed transaction for an epoch, sent to the coordinator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreCommit {
+    /// The epoch.
+    pub epoch: Epoch,
+    /// The worker (timely worker index).
+    pub worker: usize,
+    /// The sink's transaction handle (a label, a transaction id, a staging path).
+    pub handle: String,
+    /// Row counters of this worker's part of the epoch.
+    pub counts: RowCounts,
+    /// The offsets this worker consumed in the epoch.
+    pub ranges: Vec<PartitionRange>,
+}
+
+/// An epoch's decision: every worker's pre-commit. Writing it durably is the commit point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The epoch.
+    pub epoch: Epoch,
+    /// Every worker's pre-commit for the epoch, by worker.
+    pub precommits: Vec<PreCommit>,
+}
+
+impl Decision {
+    /// The epoch's row counters over all workers.
+    pub fn counts(&self) -> RowCounts {
+        let mut c = RowCounts::default();
+        for p in &self.precommits {
+            c.add(&p.counts);
+        }
+        c
+    }
+
+    /// The epoch's partition ranges over all workers, by partition.
+    pub fn ranges(&self) -> Vec<PartitionRange> {
+        let mut r: Vec<PartitionRange> = self
+            .precommits
+            .iter()
+            .flat_map(|p| p.ranges.iter().copied())
+            .collect();
+        r.sort_by_key(|r| (r.partition, r.start));
+        r
+    }
+}
+
+/// A committed epoch, as the commit operator reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Committed {
+    /// The epoch.
+    pub epoch: Epoch,
+    /// Row counters over all workers.
+    pub counts: RowCounts,
+    /// Milliseconds from the decision to the last transaction's commit.
+    pub commit_ms: f64,
+    /// Largest message timestamp of the epoch (milliseconds), for ingest-to-visible latency.
+    pub max_timestamp_ms: Option<i64>,
+}
+
+/// Where operators report a failure that must stop the job (a sink that cannot write, a
+/// coordinator that cannot record a decision). Shared by every worker of a process.
+#[derive(Debug, Clone, Default)]
+pub struct Failure(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl Failure {
+    /// Records the first failure.
+    pub fn set(&self, message: impl Into<String>) {
+        if let Ok(mut slot) = self.0.lock()
+            && slot.is_none()
+        {
+            *slot = Some(message.into());
+        }
+    }
+
+    /// The first failure, if any.
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests;

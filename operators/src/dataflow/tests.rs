@@ -1,0 +1,359 @@
+//! The operators end to end on timely with in-memory readers, sinks and coordinators: every
+//! message committed exactly once on 1 and 2 workers, offset ranges that tile each partition,
+//! at most K epochs in flight behind a slow coordinator, and an idle worker that does not
+//! hold the others' commits back.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arrow_array::RecordBatch;
+use timely::dataflow::operators::Probe;
+use timely::dataflow::operators::probe::Handle as ProbeHandle;
+
+use super::coerce::Coerce;
+use super::commit::{Commit, Coordinator};
+use super::load::{Load, SinkError, TxnSink};
+use super::window::{EpochPolicy, PartitionReader, ReadStatus, windowed_source};
+use super::{Decision, Epoch, Failure, MessageBatch};
+use crate::row::datum::rows_as_text;
+use crate::row::{LoadPlan, RejectedRow};
+
+/// Messages of some partitions, read in order; optionally "live" (caught up, not finished)
+/// until `finish_after` has passed.
+struct VecReader {
+    parts: Vec<(i32, Vec<Vec<u8>>, usize)>,
+    finish_at: Option<Instant>,
+}
+
+impl PartitionReader for VecReader {
+    fn read(
+        &mut self,
+        batch: &mut MessageBatch,
+        max_messages: usize,
+        max_bytes: usize,
+    ) -> ReadStatus {
+        let mut n = 0;
+        let mut bytes = 0;
+        'outer: for (p, msgs, next) in &mut self.parts {
+            while *next < msgs.len() {
+                if n >= max_messages || bytes >= max_bytes {
+                    break 'outer;
+                }
+                batch.push(*p, *next as i64, 1_700_000_000_000, &msgs[*next]);
+                bytes += msgs[*next].len();
+                *next += 1;
+                n += 1;
+            }
+        }
+        let drained = self.parts.iter().all(|(_, m, next)| *next == m.len());
+        let finished = drained && self.finish_at.is_none_or(|t| Instant::now() >= t);
+        ReadStatus {
+            caught_up: drained,
+            finished,
+            error: None,
+        }
+    }
+
+    fn positions(&self) -> Vec<(i32, i64)> {
+        self.parts
+            .iter()
+            .map(|(p, _, next)| (*p, *next as i64))
+            .collect()
+    }
+
+    fn idle_wait(&self) -> Duration {
+        Duration::from_millis(2)
+    }
+}
+
+#[derive(Default)]
+struct Store {
+    staged: BTreeMap<(Epoch, usize), Vec<RecordBatch>>,
+    committed: Vec<(Epoch, RecordBatch)>,
+    decisions: Vec<Decision>,
+    /// Largest number of decided-but-uncommitted epochs seen.
+    max_inflight: usize,
+    inflight: Vec<Epoch>,
+}
+
+struct MemSink {
+    worker: usize,
+    store: Arc<Mutex<Store>>,
+    open: BTreeMap<Epoch, Vec<RecordBatch>>,
+}
+
+impl TxnSink for MemSink {
+    fn begin(&mut self, epoch: Epoch) -> Result<(), SinkError> {
+        self.open.insert(epoch, Vec::new());
+        Ok(())
+    }
+    fn write(&mut self, epoch: Epoch, batch: &RecordBatch) -> Result<(), SinkError> {
+        self.open.entry(epoch).or_default().push(batch.clone());
+        Ok(())
+    }
+    fn write_rejected(&mut self, _: Epoch, _: &[RejectedRow]) -> Result<(), SinkError> {
+        Ok(())
+    }
+    fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError> {
+        let batches = self.open.remove(&epoch).unwrap_or_default();
+        self.store
+            .lock()
+            .unwrap()
+            .staged
+            .insert((epoch, self.worker), batches);
+        Ok(format!("e{epoch}-w{}", self.worker))
+    }
+}
+
+struct MemCoordinator {
+    store: Arc<Mutex<Store>>,
+    /// Each commit takes this long.
+    delay: Duration,
+    pending: Vec<(Epoch, Instant, Vec<usize>)>,
+}
+
+impl Coordinator for MemCoordinator {
+    fn decide(&mut self, decision: &Decision) -> Result<(), String> {
+        let mut s = self.store.lock().unwrap();
+        s.decisions.push(decision.clone());
+        s.inflight.push(decision.epoch);
+        s.max_inflight = s.max_inflight.max(s.inflight.len());
+        Ok(())
+    }
+    fn start_commit(&mut self, decision: &Decision) -> Result<(), String> {
+        let workers = decision
+            .precommits
+            .iter()
+            .filter(|p| !p.handle.is_empty())
+            .map(|p| p.worker)
+            .collect();
+        self.pending
+            .push((decision.epoch, Instant::now() + self.delay, workers));
+        Ok(())
+    }
+    fn poll_committed(&mut self) -> Result<Vec<Epoch>, String> {
+        let now = Instant::now();
+        let mut done = Vec::new();
+        let mut s = self.store.lock().unwrap();
+        self.pending.retain(|(e, at, workers)| {
+            if *at > now {
+                return true;
+            }
+            for w in workers {
+                if let Some(batches) = s.staged.remove(&(*e, *w)) {
+                    for b in batches {
+                        s.committed.push((*e, b));
+                    }
+                }
+            }
+            s.inflight.retain(|x| x != e);
+            done.push(*e);
+            false
+        });
+        Ok(done)
+    }
+}
+
+fn plan() -> Arc<LoadPlan> {
+    crate::row::tests::plan(
+        "CREATE TABLE t (p INT, n INT, s VARCHAR(8)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 1",
+        r#"CREATE ROUTINE LOAD j ON t PROPERTIES ("format" = "json", "timezone" = "UTC")
+           FROM KAFKA ("kafka_broker_list" = "b:9092", "kafka_topic" = "t")"#,
+    )
+}
+
+/// `per_partition[p]` messages in partition p; returns every committed row and the store.
+fn run(
+    workers: usize,
+    per_partition: Vec<usize>,
+    policy: EpochPolicy,
+    delay: Duration,
+    live_for: Option<Duration>,
+) -> (Vec<Vec<Option<String>>>, Arc<Mutex<Store>>) {
+    let store = Arc::new(Mutex::new(Store::default()));
+    let plan = plan();
+    let failure = Failure::default();
+    let store2 = store.clone();
+    let plan2 = plan.clone();
+    let fail2 = failure.clone();
+    let started = Instant::now();
+    timely::execute(timely::Config::process(workers), move |worker| {
+        let index = worker.index();
+        let peers = worker.peers();
+        let parts: Vec<(i32, Vec<Vec<u8>>, usize)> = per_partition
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| p % peers == index)
+            .map(|(p, &n)| {
+                let msgs = (0..n)
+                    .map(|i| format!(r#"{{"p":{p},"n":{i},"s":"m{i}"}}"#).into_bytes())
+                    .collect();
+                (p as i32, msgs, 0)
+            })
+            .collect();
+        let reader = VecReader {
+            parts,
+            finish_at: live_for.map(|d| started + d),
+        };
+        let probe = ProbeHandle::new();
+        let store = store2.clone();
+        let plan = plan2.clone();
+        let failure = fail2.clone();
+        worker.dataflow::<Epoch, _, _>(|scope| {
+            let (batches, ranges) = windowed_source(
+                scope,
+                "Source",
+                reader,
+                policy,
+                0,
+                probe.clone(),
+                Arc::new(AtomicBool::new(false)),
+                Default::default(),
+                failure.clone(),
+            );
+            let sink = MemSink {
+                worker: index,
+                store: store.clone(),
+                open: BTreeMap::new(),
+            };
+            let coordinator = (index == 0).then(|| MemCoordinator {
+                store: store.clone(),
+                delay,
+                pending: Vec::new(),
+            });
+            batches
+                .coerce(plan)
+                .load(ranges, sink, index, failure.clone())
+                .commit(coordinator, failure.clone())
+                .probe_with(&probe);
+        });
+        while !probe.done() {
+            worker.step_or_park(Some(Duration::from_millis(1)));
+        }
+    })
+    .expect("timely")
+    .join()
+    .into_iter()
+    .for_each(|r| r.expect("worker"));
+    assert_eq!(failure.get(), None);
+    let s = store.lock().unwrap();
+    let batches: Vec<RecordBatch> = s.committed.iter().map(|(_, b)| b.clone()).collect();
+    let mut rows = rows_as_text(&batches, plan.table());
+    rows.sort();
+    drop(s);
+    (rows, store)
+}
+
+fn expected(per_partition: &[usize]) -> Vec<Vec<Option<String>>> {
+    let mut rows: Vec<Vec<Option<String>>> = per_partition
+        .iter()
+        .enumerate()
+        .flat_map(|(p, &n)| {
+            (0..n).map(move |i| {
+                vec![
+                    Some(p.to_string()),
+                    Some(i.to_string()),
+                    Some(format!("m{i}")),
+                ]
+            })
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// The decisions' ranges tile [0, n) of every partition with no gap and no overlap.
+fn assert_ranges_tile(store: &Store, per_partition: &[usize]) {
+    let mut by_part: BTreeMap<i32, Vec<(i64, i64)>> = BTreeMap::new();
+    for d in &store.decisions {
+        for r in d.ranges() {
+            by_part
+                .entry(r.partition)
+                .or_default()
+                .push((r.start, r.end));
+        }
+    }
+    for (p, &n) in per_partition.iter().enumerate() {
+        let mut ranges = by_part.remove(&(p as i32)).unwrap_or_default();
+        ranges.sort();
+        let mut next = 0;
+        for (s, e) in ranges {
+            assert_eq!(s, next, "partition {p}: gap or overlap at {s}");
+            assert!(e > s);
+            next = e;
+        }
+        assert_eq!(next, n as i64, "partition {p} not fully covered");
+    }
+}
+
+fn small_policy() -> EpochPolicy {
+    EpochPolicy {
+        max_interval: Duration::from_secs(60),
+        max_messages: 50,
+        max_bytes: 1 << 30,
+        max_inflight: 2,
+        read_chunk: 16,
+    }
+}
+
+#[test]
+fn one_worker_commits_every_message_once() {
+    let parts = vec![120, 80, 0, 33];
+    let (rows, store) = run(1, parts.clone(), small_policy(), Duration::ZERO, None);
+    assert_eq!(rows, expected(&parts));
+    let s = store.lock().unwrap();
+    assert!(s.decisions.len() >= 5, "{} epochs", s.decisions.len());
+    assert_ranges_tile(&s, &parts);
+}
+
+#[test]
+fn two_workers_give_the_same_table() {
+    let parts = vec![120, 80, 0, 33, 7];
+    let (rows1, _) = run(1, parts.clone(), small_policy(), Duration::ZERO, None);
+    let (rows2, store) = run(2, parts.clone(), small_policy(), Duration::ZERO, None);
+    assert_eq!(rows1, rows2);
+    assert_ranges_tile(&store.lock().unwrap(), &parts);
+}
+
+// A coordinator far slower than the source: never more than K epochs decided and waiting.
+#[test]
+fn slow_commits_bound_epochs_in_flight() {
+    let parts = vec![400];
+    let policy = EpochPolicy {
+        max_messages: 20,
+        ..small_policy()
+    };
+    let (rows, store) = run(1, parts.clone(), policy, Duration::from_millis(20), None);
+    assert_eq!(rows, expected(&parts));
+    let s = store.lock().unwrap();
+    assert!(s.decisions.len() >= 20);
+    assert!(s.max_inflight <= 2, "{} epochs in flight", s.max_inflight);
+}
+
+// Worker 1's partition has nothing to read but its source stays live: worker 0's epochs
+// still commit while it idles.
+#[test]
+fn an_idle_worker_does_not_hold_commits_back() {
+    let parts = vec![300, 0];
+    let policy = EpochPolicy {
+        max_messages: 10,
+        ..small_policy()
+    };
+    let (rows, store) = run(
+        2,
+        parts.clone(),
+        policy,
+        Duration::ZERO,
+        Some(Duration::from_millis(300)),
+    );
+    assert_eq!(rows, expected(&parts));
+    let s = store.lock().unwrap();
+    let sizes: Vec<u64> = s
+        .decisions
+        .iter()
+        .map(|d| d.ranges().iter().map(|r| r.messages).sum())
+        .collect();
+    assert!(s.decisions.len() >= 30, "{sizes:?}");
+}
