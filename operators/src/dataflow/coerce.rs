@@ -1,6 +1,8 @@
-//! The row path as a timely operator: message batches in, Arrow batches and rejected rows
-//! out. Parse, extract and coerce run fused inside [`crate::row::RowPath`] (one pass over each
-//! message, no intermediate collections); this operator maps epochs onto row-path batches:
+//! The row path as a timely operator: message batches in, Arrow batches out, and the rejected
+//! rows (partition, offset, Doris's reason) on a second stream. Parse, extract and coerce run
+//! fused inside [`crate::row::RowPath`] (one pass over each message, no intermediate
+//! collections; splitting them into three operators would materialise every parsed value
+//! between operators); this operator maps epochs onto row-path batches:
 //! an epoch is one Doris task, so `now()` and `DEFAULT CURRENT_TIMESTAMP` are fixed per
 //! epoch and a CSV stream spans the epoch's messages.
 //!
@@ -16,44 +18,88 @@ use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
 use super::{Epoch, MessageBatch, RowChunk};
-use crate::row::{LoadPlan, RowCounts, RowPath};
+use crate::row::{LoadPlan, RejectedRow, RowCounts, RowPath};
+
+/// Time an operator spent working, shared with whoever reports it.
+pub type StageTime = std::rc::Rc<std::cell::Cell<std::time::Duration>>;
 
 /// Runs the row path over a stream of message batches.
 pub trait Coerce<'scope> {
-    /// Turns each epoch's messages into Arrow batches with `plan`'s Doris semantics.
-    fn coerce(self, plan: Arc<LoadPlan>) -> Stream<'scope, Epoch, Vec<RowChunk>>;
+    /// Turns each epoch's messages into Arrow batches with `plan`'s Doris semantics; the
+    /// second stream carries the rows filtered for data quality, each with its partition,
+    /// offset and reason.
+    fn coerce(
+        self,
+        plan: Arc<LoadPlan>,
+    ) -> (
+        Stream<'scope, Epoch, Vec<RowChunk>>,
+        Stream<'scope, Epoch, Vec<RejectedRow>>,
+    )
+    where
+        Self: Sized,
+    {
+        self.coerce_timed(plan, StageTime::default())
+    }
+
+    /// [`Coerce::coerce`], adding the time spent to `time`.
+    fn coerce_timed(
+        self,
+        plan: Arc<LoadPlan>,
+        time: StageTime,
+    ) -> (
+        Stream<'scope, Epoch, Vec<RowChunk>>,
+        Stream<'scope, Epoch, Vec<RejectedRow>>,
+    );
 }
 
 impl<'scope> Coerce<'scope> for Stream<'scope, Epoch, Vec<MessageBatch>> {
-    fn coerce(self, plan: Arc<LoadPlan>) -> Stream<'scope, Epoch, Vec<RowChunk>> {
+    fn coerce_timed(
+        self,
+        plan: Arc<LoadPlan>,
+        time: StageTime,
+    ) -> (
+        Stream<'scope, Epoch, Vec<RowChunk>>,
+        Stream<'scope, Epoch, Vec<RejectedRow>>,
+    ) {
         let mut builder = OperatorBuilder::new("Coerce".to_owned(), self.scope());
         let mut input = builder.new_input(self, Pipeline);
         let (out, stream) = builder.new_output();
         let mut out: OutputBuilder<_, timely::container::CapacityContainerBuilder<Vec<RowChunk>>> =
             OutputBuilder::from(out);
+        let (rej, rejected_stream) = builder.new_output();
+        let mut rej: OutputBuilder<
+            _,
+            timely::container::CapacityContainerBuilder<Vec<RejectedRow>>,
+        > = OutputBuilder::from(rej);
 
         builder.build(move |_caps| {
             let mut path = RowPath::new(plan);
-            // The open batch's epoch capability.
-            let mut open: Option<Capability<Epoch>> = None;
+            // The open batch's epoch capabilities: rows, rejected rows.
+            let mut open: Option<(Capability<Epoch>, Capability<Epoch>)> = None;
 
             move |frontiers| {
+                let started = std::time::Instant::now();
                 let mut out = out.activate();
+                let mut rej = rej.activate();
                 input.for_each_stamp(|cap, data| {
                     let Some(&epoch) = cap.least() else {
                         return;
                     };
-                    if open.as_ref().is_some_and(|c| *c.time() != epoch)
-                        && let Some(c) = open.take()
+                    if open.as_ref().is_some_and(|(c, _)| *c.time() != epoch)
+                        && let Some((c, r)) = open.take()
                     {
-                        out.session(&c).give(finish(&mut path));
+                        let (chunk, rejected) = finish(&mut path);
+                        out.session(&c).give(chunk);
+                        if !rejected.is_empty() {
+                            rej.session(&r).give_iterator(rejected.into_iter());
+                        }
                     }
                     if open.is_none() {
-                        let Some(c) = cap.retain_least(0) else {
+                        let (Some(c), Some(r)) = (cap.retain_least(0), cap.retain_least(1)) else {
                             return;
                         };
                         path.begin_batch(now_micros());
-                        open = Some(c);
+                        open = Some((c, r));
                     }
                     for batch in data.flat_map(|c| c.iter()) {
                         for m in batch.iter() {
@@ -61,42 +107,50 @@ impl<'scope> Coerce<'scope> for Stream<'scope, Epoch, Vec<MessageBatch>> {
                         }
                     }
                     // Forward the Arrow batches cut so far.
-                    if let Some(c) = &open {
+                    if let Some((c, r)) = &open {
                         let batches = path.take_chunks();
-                        let rejected = path.take_rejected();
-                        if !batches.is_empty() || !rejected.is_empty() {
+                        if !batches.is_empty() {
                             out.session(c).give(RowChunk {
                                 batches,
-                                rejected,
                                 counts: RowCounts::default(),
                             });
+                        }
+                        let rejected = path.take_rejected();
+                        if !rejected.is_empty() {
+                            rej.session(r).give_iterator(rejected.into_iter());
                         }
                     }
                 });
                 let passed = open
                     .as_ref()
-                    .is_some_and(|c| !frontiers[0].less_equal(c.time()));
-                if passed && let Some(c) = open.take() {
-                    out.session(&c).give(finish(&mut path));
+                    .is_some_and(|(c, _)| !frontiers[0].less_equal(c.time()));
+                if passed && let Some((c, r)) = open.take() {
+                    let (chunk, rejected) = finish(&mut path);
+                    out.session(&c).give(chunk);
+                    if !rejected.is_empty() {
+                        rej.session(&r).give_iterator(rejected.into_iter());
+                    }
                 }
+                time.set(time.get() + started.elapsed());
             }
         });
-        stream
+        (stream, rejected_stream)
     }
 }
 
-/// Ends the row path's batch: the remaining Arrow batches, rejected rows and the counters.
-fn finish(path: &mut RowPath) -> RowChunk {
-    let out = path.finish();
-    RowChunk {
-        batches: out
+/// Ends the row path's batch: the remaining Arrow batches with the epoch's counters, and the
+/// remaining rejected rows.
+fn finish(path: &mut RowPath) -> (RowChunk, Vec<RejectedRow>) {
+    let done = path.finish();
+    let chunk = RowChunk {
+        batches: done
             .batches
             .into_iter()
             .filter(|b| b.num_rows() > 0)
             .collect(),
-        rejected: out.rejected,
-        counts: out.counts,
-    }
+        counts: done.counts,
+    };
+    (chunk, done.rejected)
 }
 
 fn now_micros() -> i64 {

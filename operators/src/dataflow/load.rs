@@ -12,8 +12,18 @@ use timely::dataflow::operators::Capability;
 use timely::dataflow::operators::generic::OutputBuilder;
 use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 
+use super::coerce::StageTime;
 use super::{Epoch, Failure, PartitionRange, PreCommit, RowChunk};
 use crate::row::{RejectedRow, RowCounts};
+
+/// Adds the elapsed time to a stage timer when dropped (every exit of an activation).
+struct TimerGuard<'a>(&'a StageTime, std::time::Instant);
+
+impl Drop for TimerGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + self.1.elapsed());
+    }
+}
 
 /// A sink failure, with what was being done.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,14 +45,39 @@ pub trait TxnSink: 'static {
 
 /// Stages epochs in a [`TxnSink`].
 pub trait Load<'scope> {
-    /// Writes each epoch's rows into `sink` and pre-commits it when the epoch is complete,
-    /// reporting `ranges` (the source's offsets) with it.
+    /// Writes each epoch's rows, and its `rejected` rows as the epoch's error log, into
+    /// `sink` and pre-commits it when the epoch is complete, reporting `ranges` (the source's
+    /// offsets) with it.
     fn load<S: TxnSink>(
         self,
+        rejected: Stream<'scope, Epoch, Vec<RejectedRow>>,
         ranges: Stream<'scope, Epoch, Vec<PartitionRange>>,
         sink: S,
         worker: usize,
         failure: Failure,
+    ) -> Stream<'scope, Epoch, Vec<PreCommit>>
+    where
+        Self: Sized,
+    {
+        self.load_timed(
+            rejected,
+            ranges,
+            sink,
+            worker,
+            failure,
+            StageTime::default(),
+        )
+    }
+
+    /// [`Load::load`], adding the time spent to `time`.
+    fn load_timed<S: TxnSink>(
+        self,
+        rejected: Stream<'scope, Epoch, Vec<RejectedRow>>,
+        ranges: Stream<'scope, Epoch, Vec<PartitionRange>>,
+        sink: S,
+        worker: usize,
+        failure: Failure,
+        time: StageTime,
     ) -> Stream<'scope, Epoch, Vec<PreCommit>>;
 }
 
@@ -54,17 +89,36 @@ struct Staging {
     ranges: Vec<PartitionRange>,
 }
 
+impl Staging {
+    /// The staging of `epoch`, opened with a capability derived from `cap` if new.
+    fn entry<'a>(
+        staging: &'a mut BTreeMap<Epoch, Staging>,
+        cap: &timely::dataflow::operators::InputCapability<Epoch>,
+        epoch: Epoch,
+    ) -> &'a mut Staging {
+        staging.entry(epoch).or_insert_with(|| Staging {
+            cap: cap.delayed(&epoch, 0),
+            begun: false,
+            counts: RowCounts::default(),
+            ranges: Vec::new(),
+        })
+    }
+}
+
 impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
-    fn load<S: TxnSink>(
+    fn load_timed<S: TxnSink>(
         self,
+        rejected: Stream<'scope, Epoch, Vec<RejectedRow>>,
         ranges: Stream<'scope, Epoch, Vec<PartitionRange>>,
         mut sink: S,
         worker: usize,
         failure: Failure,
+        time: StageTime,
     ) -> Stream<'scope, Epoch, Vec<PreCommit>> {
         let mut builder = OperatorBuilder::new("Load".to_owned(), self.scope());
         let mut rows_in = builder.new_input(self, Pipeline);
         let mut ranges_in = builder.new_input(ranges, Pipeline);
+        let mut rejected_in = builder.new_input(rejected, Pipeline);
         let (out, stream) = builder.new_output();
         let mut out: OutputBuilder<_, timely::container::CapacityContainerBuilder<Vec<PreCommit>>> =
             OutputBuilder::from(out);
@@ -74,10 +128,13 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
             let mut failed = false;
 
             move |frontiers| {
+                let started = std::time::Instant::now();
+                let _timer = TimerGuard(&time, started);
                 if failed {
                     // Drain inputs so upstream does not stall; nothing more is staged.
                     rows_in.for_each(|_, _| {});
                     ranges_in.for_each(|_, _| {});
+                    rejected_in.for_each(|_, _| {});
                     staging.clear();
                     return;
                 }
@@ -87,12 +144,7 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
                 };
                 rows_in.for_each_stamp(|cap, data| {
                     let Some(&epoch) = cap.least() else { return };
-                    let entry = staging.entry(epoch).or_insert_with(|| Staging {
-                        cap: cap.delayed(&epoch, 0),
-                        begun: false,
-                        counts: RowCounts::default(),
-                        ranges: Vec::new(),
-                    });
+                    let entry = Staging::entry(&mut staging, &cap, epoch);
                     for chunk in data.flat_map(|c| c.iter()) {
                         entry.counts.add(&chunk.counts);
                         for batch in &chunk.batches {
@@ -111,29 +163,31 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
                                 return;
                             }
                         }
-                        if !chunk.rejected.is_empty() {
-                            if !entry.begun {
-                                if let Err(e) = sink.begin(epoch) {
-                                    fail(e, &mut failed);
-                                    return;
-                                }
-                                entry.begun = true;
-                            }
-                            if let Err(e) = sink.write_rejected(epoch, &chunk.rejected) {
+                    }
+                });
+                rejected_in.for_each_stamp(|cap, data| {
+                    let Some(&epoch) = cap.least() else { return };
+                    let entry = Staging::entry(&mut staging, &cap, epoch);
+                    for rows in data {
+                        if rows.is_empty() {
+                            continue;
+                        }
+                        if !entry.begun {
+                            if let Err(e) = sink.begin(epoch) {
                                 fail(e, &mut failed);
                                 return;
                             }
+                            entry.begun = true;
+                        }
+                        if let Err(e) = sink.write_rejected(epoch, rows) {
+                            fail(e, &mut failed);
+                            return;
                         }
                     }
                 });
                 ranges_in.for_each_stamp(|cap, data| {
                     let Some(&epoch) = cap.least() else { return };
-                    let entry = staging.entry(epoch).or_insert_with(|| Staging {
-                        cap: cap.delayed(&epoch, 0),
-                        begun: false,
-                        counts: RowCounts::default(),
-                        ranges: Vec::new(),
-                    });
+                    let entry = Staging::entry(&mut staging, &cap, epoch);
                     for ranges in data {
                         entry.ranges.append(ranges);
                     }
@@ -141,11 +195,11 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
                 if failed {
                     return;
                 }
-                // Epochs both inputs have passed are complete.
+                // Epochs every input has passed are complete.
                 let complete: Vec<Epoch> = staging
                     .keys()
                     .copied()
-                    .filter(|e| !frontiers[0].less_equal(e) && !frontiers[1].less_equal(e))
+                    .filter(|e| frontiers.iter().all(|f| !f.less_equal(e)))
                     .collect();
                 let mut out = out.activate();
                 for epoch in complete {

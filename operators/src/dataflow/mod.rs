@@ -25,7 +25,7 @@ pub mod window;
 use arrow_array::RecordBatch;
 use serde::{Deserialize, Serialize};
 
-use crate::row::{Message, RejectedRow, RowCounts};
+use crate::row::{Message, RowCounts};
 
 /// The timely timestamp: an epoch (micro-batch) number.
 pub type Epoch = u64;
@@ -122,14 +122,13 @@ pub struct PartitionRange {
     pub max_timestamp_ms: Option<i64>,
 }
 
-/// Arrow batches and counters coming out of the row path for part of an epoch.
+/// Arrow batches and counters coming out of the row path for part of an epoch (the rows it
+/// filtered travel on their own stream, as [`crate::row::RejectedRow`]s).
 #[derive(Debug, Clone, Default)]
 pub struct RowChunk {
     /// Loaded rows.
     pub batches: Vec<RecordBatch>,
-    /// Filtered rows with their reasons.
-    pub rejected: Vec<RejectedRow>,
-    /// Row counters of this part.
+    /// Row counters of this part (the last part of an epoch carries the epoch's counters).
     pub counts: RowCounts,
 }
 

@@ -1,7 +1,8 @@
 //! The operators end to end on timely with in-memory readers, sinks and coordinators: every
 //! message committed exactly once on 1 and 2 workers, offset ranges that tile each partition,
-//! at most K epochs in flight behind a slow coordinator, and an idle worker that does not
-//! hold the others' commits back.
+//! at most K epochs in flight behind a slow coordinator, an idle worker that does not hold
+//! the others' commits back, and rejected rows that reach the sink with partition, offset and
+//! reason.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -72,6 +73,8 @@ impl PartitionReader for VecReader {
 struct Store {
     staged: BTreeMap<(Epoch, usize), Vec<RecordBatch>>,
     committed: Vec<(Epoch, RecordBatch)>,
+    staged_rejected: BTreeMap<(Epoch, usize), Vec<RejectedRow>>,
+    committed_rejected: Vec<RejectedRow>,
     decisions: Vec<Decision>,
     /// Largest number of decided-but-uncommitted epochs seen.
     max_inflight: usize,
@@ -93,7 +96,14 @@ impl TxnSink for MemSink {
         self.open.entry(epoch).or_default().push(batch.clone());
         Ok(())
     }
-    fn write_rejected(&mut self, _: Epoch, _: &[RejectedRow]) -> Result<(), SinkError> {
+    fn write_rejected(&mut self, epoch: Epoch, rows: &[RejectedRow]) -> Result<(), SinkError> {
+        self.store
+            .lock()
+            .unwrap()
+            .staged_rejected
+            .entry((epoch, self.worker))
+            .or_default()
+            .extend_from_slice(rows);
         Ok(())
     }
     fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError> {
@@ -147,6 +157,9 @@ impl Coordinator for MemCoordinator {
                         s.committed.push((*e, b));
                     }
                 }
+                if let Some(rows) = s.staged_rejected.remove(&(*e, *w)) {
+                    s.committed_rejected.extend(rows);
+                }
             }
             s.inflight.retain(|x| x != e);
             done.push(*e);
@@ -171,6 +184,7 @@ fn run(
     policy: EpochPolicy,
     delay: Duration,
     live_for: Option<Duration>,
+    bad_every: Option<usize>,
 ) -> (Vec<Vec<Option<String>>>, Arc<Mutex<Store>>) {
     let store = Arc::new(Mutex::new(Store::default()));
     let plan = plan();
@@ -188,7 +202,10 @@ fn run(
             .filter(|(p, _)| p % peers == index)
             .map(|(p, &n)| {
                 let msgs = (0..n)
-                    .map(|i| format!(r#"{{"p":{p},"n":{i},"s":"m{i}"}}"#).into_bytes())
+                    .map(|i| match bad_every {
+                        Some(k) if i % k == k - 1 => format!(r#"{{"p":{p},"n":{i},"#).into_bytes(),
+                        _ => format!(r#"{{"p":{p},"n":{i},"s":"m{i}"}}"#).into_bytes(),
+                    })
                     .collect();
                 (p as i32, msgs, 0)
             })
@@ -223,9 +240,8 @@ fn run(
                 delay,
                 pending: Vec::new(),
             });
-            batches
-                .coerce(plan)
-                .load(ranges, sink, index, failure.clone())
+            let (rows, rejected) = batches.coerce(plan);
+            rows.load(rejected, ranges, sink, index, failure.clone())
                 .commit(coordinator, failure.clone())
                 .probe_with(&probe);
         });
@@ -301,7 +317,7 @@ fn small_policy() -> EpochPolicy {
 #[test]
 fn one_worker_commits_every_message_once() {
     let parts = vec![120, 80, 0, 33];
-    let (rows, store) = run(1, parts.clone(), small_policy(), Duration::ZERO, None);
+    let (rows, store) = run(1, parts.clone(), small_policy(), Duration::ZERO, None, None);
     assert_eq!(rows, expected(&parts));
     let s = store.lock().unwrap();
     assert!(s.decisions.len() >= 5, "{} epochs", s.decisions.len());
@@ -311,8 +327,8 @@ fn one_worker_commits_every_message_once() {
 #[test]
 fn two_workers_give_the_same_table() {
     let parts = vec![120, 80, 0, 33, 7];
-    let (rows1, _) = run(1, parts.clone(), small_policy(), Duration::ZERO, None);
-    let (rows2, store) = run(2, parts.clone(), small_policy(), Duration::ZERO, None);
+    let (rows1, _) = run(1, parts.clone(), small_policy(), Duration::ZERO, None, None);
+    let (rows2, store) = run(2, parts.clone(), small_policy(), Duration::ZERO, None, None);
     assert_eq!(rows1, rows2);
     assert_ranges_tile(&store.lock().unwrap(), &parts);
 }
@@ -325,7 +341,14 @@ fn slow_commits_bound_epochs_in_flight() {
         max_messages: 20,
         ..small_policy()
     };
-    let (rows, store) = run(1, parts.clone(), policy, Duration::from_millis(20), None);
+    let (rows, store) = run(
+        1,
+        parts.clone(),
+        policy,
+        Duration::from_millis(20),
+        None,
+        None,
+    );
     assert_eq!(rows, expected(&parts));
     let s = store.lock().unwrap();
     assert!(s.decisions.len() >= 20);
@@ -347,6 +370,7 @@ fn an_idle_worker_does_not_hold_commits_back() {
         policy,
         Duration::ZERO,
         Some(Duration::from_millis(300)),
+        None,
     );
     assert_eq!(rows, expected(&parts));
     let s = store.lock().unwrap();
@@ -356,4 +380,48 @@ fn an_idle_worker_does_not_hold_commits_back() {
         .map(|d| d.ranges().iter().map(|r| r.messages).sum())
         .collect();
     assert!(s.decisions.len() >= 30, "{sizes:?}");
+}
+
+// Malformed messages become rejected rows that reach the sink's error log with the epoch they
+// belong to, each naming its partition, offset and Doris's reason.
+#[test]
+fn rejected_rows_carry_partition_offset_and_reason() {
+    let parts = vec![60, 45];
+    let (rows, store) = run(
+        2,
+        parts.clone(),
+        small_policy(),
+        Duration::ZERO,
+        None,
+        Some(7),
+    );
+    let mut want = expected(&parts);
+    want.retain(|r| {
+        let n: usize = r[1].as_deref().unwrap().parse().unwrap();
+        n % 7 != 6
+    });
+    assert_eq!(rows, want);
+    let s = store.lock().unwrap();
+    let mut got: Vec<(i32, i64)> = s
+        .committed_rejected
+        .iter()
+        .map(|r| (r.partition, r.offset))
+        .collect();
+    got.sort();
+    let mut bad: Vec<(i32, i64)> = Vec::new();
+    for (p, &n) in parts.iter().enumerate() {
+        bad.extend((0..n as i64).filter(|i| i % 7 == 6).map(|i| (p as i32, i)));
+    }
+    assert_eq!(got, bad);
+    for r in &s.committed_rejected {
+        assert!(r.reason.contains("JSON"), "reason: {}", r.reason);
+        assert!(
+            r.src_line.contains(&format!("\"n\":{}", r.offset)),
+            "{}",
+            r.src_line
+        );
+    }
+    let filtered: u64 = s.decisions.iter().map(|d| d.counts().filtered).sum();
+    assert_eq!(filtered, bad.len() as u64);
+    assert_ranges_tile(&s, &parts);
 }

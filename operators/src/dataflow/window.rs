@@ -85,6 +85,9 @@ pub struct SourceStats {
     pub blocked: Duration,
     /// Epochs closed.
     pub epochs: u64,
+    /// Most epochs in flight seen when data entered an epoch: from the first uncommitted
+    /// epoch to the one being filled, inclusive. Never more than `max_inflight`.
+    pub max_in_flight: u64,
 }
 
 /// Shared view of a source's statistics.
@@ -97,8 +100,8 @@ struct EpochState {
     open_since: Option<Instant>,
     /// Each partition's position when the epoch opened.
     start: Vec<(i32, i64)>,
-    /// Per partition: largest timestamp, messages, bytes.
-    seen: Vec<(i32, i64, u64, u64)>,
+    /// Per partition: largest timestamp, messages, bytes, first offset.
+    seen: Vec<(i32, i64, u64, u64, i64)>,
 }
 
 impl EpochState {
@@ -120,7 +123,7 @@ impl EpochState {
         self.bytes += batch.bytes() as u64;
         let mut prev_end = 0u32;
         for i in 0..batch.len() {
-            let (p, ts) = (batch.partitions[i], batch.timestamps[i]);
+            let (p, ts, offset) = (batch.partitions[i], batch.timestamps[i], batch.offsets[i]);
             let len = (batch.ends[i] - prev_end) as u64;
             prev_end = batch.ends[i];
             match self.seen.iter_mut().find(|e| e.0 == p) {
@@ -129,27 +132,25 @@ impl EpochState {
                     e.2 += 1;
                     e.3 += len;
                 }
-                None => self.seen.push((p, ts, 1, len)),
+                None => self.seen.push((p, ts, 1, len, offset)),
             }
         }
     }
 
-    /// Each partition's `[start, end)` for the epoch, given the positions at its close.
+    /// Each partition's `[start, end)` for the epoch, given the positions at its close. A
+    /// partition the reader did not report when the epoch opened starts at its first message.
     fn ranges(&self, end_positions: &[(i32, i64)]) -> Vec<PartitionRange> {
         let mut ranges = Vec::new();
         for &(p, end) in end_positions {
+            let seen = self.seen.iter().find(|e| e.0 == p);
+            let (max_ts, messages, bytes) = seen.map(|e| (e.1, e.2, e.3)).unwrap_or((-1, 0, 0));
             let start = self
                 .start
                 .iter()
                 .find(|(q, _)| *q == p)
                 .map(|(_, s)| *s)
+                .or(seen.map(|e| e.4))
                 .unwrap_or(end);
-            let (max_ts, messages, bytes) = self
-                .seen
-                .iter()
-                .find(|e| e.0 == p)
-                .map(|e| (e.1, e.2, e.3))
-                .unwrap_or((-1, 0, 0));
             if end > start || messages > 0 {
                 ranges.push(PartitionRange {
                     partition: p,
@@ -254,9 +255,11 @@ pub fn windowed_source<'scope, R: PartitionReader>(
             if let Some(b) = blocked_since.take() {
                 st.blocked += b.elapsed();
             }
+            let in_flight = first_uncommitted.map_or(1, |c| epoch.saturating_sub(c) + 1);
             let mut out = batches_out.activate();
             if let Some(batch) = held.take() {
                 state.add(&batch);
+                st.max_in_flight = st.max_in_flight.max(in_flight);
                 out.session(&*cap_b).give(batch);
             }
 
@@ -277,6 +280,7 @@ pub fn windowed_source<'scope, R: PartitionReader>(
                 if !batch.is_empty() {
                     if allowed(epoch) {
                         state.add(&batch);
+                        st.max_in_flight = st.max_in_flight.max(in_flight);
                         out.session(&*cap_b).give(batch);
                     } else {
                         held = Some(batch);
