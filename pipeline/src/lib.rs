@@ -1,7 +1,13 @@
-//! routinely's runtime and command line: message files and captures, `preview`, and (as
-//! they land) sources, sinks, the progress store and the job runtime. The `routinely`
-//! binary in `main.rs` is a thin shell over this library.
+//! routinely's runtime and command line: captures and message files, `preview`, the progress
+//! store, the sinks, and the job runtime that runs a job on timely dataflow (`run`, `bench`).
+//! The `routinely` binary in `main.rs` is a thin shell over this library.
 
+pub mod capture;
 pub mod messages;
 pub mod preview;
+pub mod progress;
+pub mod runtime;
 pub mod show;
+pub mod signals;
+pub mod sink;
+pub mod summary;

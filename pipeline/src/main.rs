@@ -1,13 +1,20 @@
-//! The `routinely` command line.
+//! The `routinely` command line: a thin shell over the library. Errors in what the user
+//! gave (statements, files, options) exit with status 2 and a message naming the problem.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use routinely_pipeline::capture::{self, GenOptions, Pacing};
 use routinely_pipeline::messages::{MessagesFormat, read_messages};
-use routinely_pipeline::{preview, show};
+use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunReport, SourceSpec};
+use routinely_pipeline::sink::SinkSpec;
+use routinely_pipeline::summary::JobSummary;
+use routinely_pipeline::{preview, progress, show, signals};
+use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
+use routinely_schemas::{RoutineLoadJob, TableSchema};
 
 /// Doris Routine Load, outside Doris.
 #[derive(Parser)]
@@ -21,6 +28,16 @@ struct Cli {
 enum Command {
     /// Shows what a job would load from sample messages, and why any row is filtered.
     Preview(PreviewArgs),
+    /// Runs a job: source → row path → sink, exactly once, resumable.
+    Run(RunArgs),
+    /// Runs a job from a capture with fresh state and reports throughput and latency.
+    Bench(BenchArgs),
+    /// Writes a synthetic clickstream capture.
+    Gen(GenArgs),
+    /// Capture files: conversion between the kcat -J and Arrow formats.
+    Capture(CaptureArgs),
+    /// Lists a job's decided epochs: offset ranges, labels, row counts, commit times.
+    Ledger(LedgerArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -41,7 +58,7 @@ enum InputFormat {
     Kcat,
 }
 
-#[derive(clap::Args)]
+#[derive(Args)]
 struct PreviewArgs {
     /// File holding the CREATE TABLE statement.
     #[arg(long)]
@@ -63,23 +80,155 @@ struct PreviewArgs {
     max_errors: usize,
 }
 
-/// Failures that mean "your input is wrong" (exit 2), as opposed to a crash.
-struct UserError(anyhow::Error);
+#[derive(Args, Clone)]
+struct JobArgs {
+    /// File holding the CREATE TABLE statement.
+    #[arg(long)]
+    table: PathBuf,
+    /// File holding the CREATE ROUTINE LOAD statement.
+    #[arg(long)]
+    job: PathBuf,
+    /// Where to read: capture:FILE (kcat -J lines or an Arrow capture).
+    #[arg(long)]
+    source: String,
+    /// Replay a capture at its original timestamps times this speed (default: as fast as
+    /// possible).
+    #[arg(long)]
+    speed: Option<f64>,
+    /// Timely worker threads per process.
+    #[arg(short = 'w', long = "workers", default_value_t = 1)]
+    workers: usize,
+    /// Number of processes.
+    #[arg(short = 'n', long = "processes", default_value_t = 1)]
+    processes: usize,
+    /// This process's index.
+    #[arg(short = 'p', long = "process", default_value_t = 0)]
+    process: usize,
+    /// File whose lines are the processes' addresses (default 127.0.0.1:2101 + index).
+    #[arg(long)]
+    hostfile: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    job: JobArgs,
+    /// Where to write: local:DIR (Parquet per committed epoch) or null.
+    #[arg(long, default_value = "local:table")]
+    sink: String,
+    /// The job's state directory (progress store). Default: state/<job name>.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Print the summary as JSON instead of the SHOW ROUTINE LOAD form.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    #[command(flatten)]
+    job: JobArgs,
+    /// Where to write: null (default) or local:DIR.
+    #[arg(long, default_value = "null")]
+    sink: String,
+    /// Keep state here (default: a fresh temporary directory, removed afterwards).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct GenArgs {
+    /// Output capture: `.arrow` for the Arrow capture, anything else kcat -J lines.
+    #[arg(long)]
+    out: PathBuf,
+    /// Number of events.
+    #[arg(long, conflicts_with = "bytes")]
+    messages: Option<u64>,
+    /// Approximate payload bytes (e.g. 64M, 1G).
+    #[arg(long)]
+    bytes: Option<String>,
+    /// Partitions.
+    #[arg(long, default_value_t = 4)]
+    partitions: u32,
+    /// Fraction of events with type drift (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    drift: f64,
+    /// Events per second of event time (spaces the timestamps).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Topic name recorded in the capture.
+    #[arg(long, default_value = "events")]
+    topic: String,
+}
+
+#[derive(Args)]
+struct CaptureArgs {
+    #[command(subcommand)]
+    command: CaptureCommand,
+}
+
+#[derive(Subcommand)]
+enum CaptureCommand {
+    /// Converts a capture between kcat -J lines and the Arrow capture (by OUT's extension).
+    Convert {
+        /// Input capture (format recognised from its content).
+        input: PathBuf,
+        /// Output capture: `.arrow` for Arrow, anything else kcat -J lines.
+        output: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct LedgerArgs {
+    /// The job's state directory.
+    #[arg(long)]
+    state: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Why a command failed: what the user gave is wrong (exit 2), or the run itself failed
+/// (a sink or source error during the run: exit 1).
+enum CliError {
+    User(anyhow::Error),
+    Runtime(anyhow::Error),
+}
+
+use CliError as UserError;
+
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::User(e.into())
+    }
+}
+
+fn run_failure(e: runtime::RunError) -> CliError {
+    match e {
+        runtime::RunError::Plan(p) => CliError::User(p.into()),
+        other => CliError::Runtime(anyhow::anyhow!("{other}")),
+    }
+}
+
+fn read(p: &Path) -> Result<String, UserError> {
+    Ok(std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)
+}
 
 fn run_preview(args: PreviewArgs) -> Result<(), UserError> {
-    let read = |p: &PathBuf| {
-        std::fs::read_to_string(p)
-            .with_context(|| format!("cannot read {}", p.display()))
-            .map_err(UserError)
-    };
     let table_sql = read(&args.table)?;
     let job_sql = read(&args.job)?;
-    let (plan, warnings) = preview::plan(&table_sql, &job_sql).map_err(|e| UserError(e.into()))?;
+    let (plan, warnings) = preview::plan(&table_sql, &job_sql)?;
     let forced = args.messages_format.map(|f| match f {
         InputFormat::Lines => MessagesFormat::Lines,
         InputFormat::Kcat => MessagesFormat::Kcat,
     });
-    let (_, messages) = read_messages(&args.messages, forced).map_err(|e| UserError(e.into()))?;
+    let (_, messages) = read_messages(&args.messages, forced)?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -101,6 +250,315 @@ fn run_preview(args: PreviewArgs) -> Result<(), UserError> {
     Ok(())
 }
 
+/// Parses the table and job statement files.
+fn statements(args: &JobArgs) -> Result<(TableSchema, RoutineLoadJob), UserError> {
+    let table = parse_create_table(&read(&args.table)?)
+        .map_err(|e| anyhow::anyhow!("table {}: {e}", args.table.display()))?;
+    let job = match parse_statement(&read(&args.job)?) {
+        Ok(Statement::CreateRoutineLoad(job)) => job,
+        Ok(_) => {
+            return Err(anyhow::anyhow!(
+                "job {}: expected a CREATE ROUTINE LOAD statement",
+                args.job.display()
+            )
+            .into());
+        }
+        Err(e) => return Err(anyhow::anyhow!("job {}: {e}", args.job.display()).into()),
+    };
+    routinely_schemas::job::validate_against_table(&job, &table)
+        .map_err(|e| anyhow::anyhow!("job {}: {e}", args.job.display()))?;
+    for w in &table.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok((table, job))
+}
+
+fn cluster(args: &JobArgs) -> Result<Cluster, UserError> {
+    let addresses = match &args.hostfile {
+        Some(f) => read(f)?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => Vec::new(),
+    };
+    if args.process >= args.processes.max(1) {
+        return Err(anyhow::anyhow!(
+            "--process {} must be below --processes {}",
+            args.process,
+            args.processes
+        )
+        .into());
+    }
+    if !addresses.is_empty() && addresses.len() < args.processes {
+        return Err(anyhow::anyhow!(
+            "--hostfile lists {} addresses for {} processes",
+            addresses.len(),
+            args.processes
+        )
+        .into());
+    }
+    Ok(Cluster {
+        threads: args.workers.max(1),
+        processes: args.processes.max(1),
+        process: args.process,
+        addresses,
+    })
+}
+
+fn pacing(args: &JobArgs) -> Result<Pacing, UserError> {
+    match args.speed {
+        None => Ok(Pacing::AsFastAsPossible),
+        Some(speed) if speed > 0.0 && speed.is_finite() => Ok(Pacing::Original { speed }),
+        Some(speed) => Err(anyhow::anyhow!("--speed {speed}: expected a positive factor").into()),
+    }
+}
+
+fn run_job(args: RunArgs) -> Result<(), UserError> {
+    let (table, job) = statements(&args.job)?;
+    let source =
+        SourceSpec::parse(&args.job.source, pacing(&args.job)?).map_err(anyhow::Error::msg)?;
+    let sink = SinkSpec::parse(&args.sink).map_err(anyhow::Error::msg)?;
+    let state = args
+        .state
+        .unwrap_or_else(|| PathBuf::from("state").join(&job.name));
+    let stop = signals::install();
+    let cluster = cluster(&args.job)?;
+    let process = cluster.process;
+    let config = RunConfig {
+        table,
+        job: job.clone(),
+        source: source.clone(),
+        sink,
+        state: state.clone(),
+        cluster,
+        stop,
+    };
+    let report = runtime::run(config).map_err(run_failure)?;
+    if process == 0 {
+        let summary = summarize(&job, &source, &state, &report)?;
+        let text = if args.json {
+            let map: serde_json::Map<String, serde_json::Value> = summary
+                .columns()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                .collect();
+            format!("{}\n", serde_json::Value::Object(map))
+        } else {
+            summary.vertical()
+        };
+        write_stdout(&text);
+    }
+    Ok(())
+}
+
+fn summarize<'a>(
+    job: &'a RoutineLoadJob,
+    source: &SourceSpec,
+    state: &Path,
+    report: &RunReport,
+) -> Result<JobSummary<'a>, UserError> {
+    let store = progress::ProgressStore::open_read_only(state)
+        .map_err(|e| anyhow::anyhow!("progress store: {e}"))?;
+    let st = store.state().clone();
+    let SourceSpec::Capture { path, .. } = source;
+    let ends = capture::end_offsets(path).unwrap_or_default();
+    let lag = st
+        .next_offsets
+        .iter()
+        .map(|(p, next)| (*p, ends.get(p).map_or(-1, |end| (end - next).max(0))))
+        .collect();
+    let (state_name, reason) = if report.stopped {
+        (
+            "PAUSED",
+            "stopped by a signal; run again with the same --state to resume".to_string(),
+        )
+    } else {
+        ("STOPPED", String::new())
+    };
+    Ok(JobSummary {
+        job,
+        state: state_name,
+        reason,
+        next_offsets: st.next_offsets.clone(),
+        lag,
+        counts: st.totals,
+        committed_epochs: st.committed_epochs,
+        execute_ms: report.elapsed.as_millis() as u64,
+        source: format!("capture:{}", path.display()),
+        other: format!(
+            "this run: {} epochs committed, {} rows loaded in {:.1}s",
+            report.committed.len(),
+            report.counts.loaded,
+            report.elapsed.as_secs_f64()
+        ),
+    })
+}
+
+fn run_bench(args: BenchArgs) -> Result<(), UserError> {
+    let (table, job) = statements(&args.job)?;
+    let source =
+        SourceSpec::parse(&args.job.source, pacing(&args.job)?).map_err(anyhow::Error::msg)?;
+    let sink = SinkSpec::parse(&args.sink).map_err(anyhow::Error::msg)?;
+    let fresh = args.state.is_none();
+    let state = args.state.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "routinely-bench-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ))
+    });
+    let cluster = cluster(&args.job)?;
+    let workers = cluster.threads * cluster.processes;
+    let config = RunConfig {
+        table,
+        job,
+        source,
+        sink,
+        state: state.clone(),
+        cluster,
+        stop: signals::install(),
+    };
+    let report = runtime::run(config).map_err(run_failure);
+    if fresh {
+        let _ = std::fs::remove_dir_all(&state);
+    }
+    let report = report?;
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
+    let c = report.counts;
+    let h = &report.commit_latency_us;
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let stage = |f: fn(&runtime::StageTimes) -> std::time::Duration| {
+        report
+            .stages
+            .iter()
+            .map(|s| f(s).as_secs_f64())
+            .sum::<f64>()
+    };
+    let value = serde_json::json!({
+        "bytes": c.bytes,
+        "messages": c.messages,
+        "rows": c.loaded,
+        "rows_total": c.total,
+        "rows_filtered": c.filtered,
+        "rows_unselected": c.unselected,
+        "seconds": secs,
+        "mb_per_s": c.bytes as f64 / secs / 1e6,
+        "rows_per_s": c.loaded as f64 / secs,
+        "workers": workers,
+        "epochs": report.committed.len(),
+        "commit_p50_ms": ms(0.50),
+        "commit_p95_ms": ms(0.95),
+        "commit_p99_ms": ms(0.99),
+        "commit_max_ms": h.max() as f64 / 1000.0,
+        "max_epochs_in_flight": report.max_epochs_in_flight,
+        "stage_seconds": {
+            "source_read": stage(|s| s.read),
+            "source_blocked": stage(|s| s.blocked),
+            "row_path": stage(|s| s.coerce),
+            "sink_stage": stage(|s| s.load),
+        },
+        "peak_rss_bytes": signals::peak_rss_bytes(),
+    });
+    let text = if args.json {
+        format!("{value}\n")
+    } else {
+        let mut t = String::new();
+        t.push_str(&format!(
+            "{} bytes, {} messages, {} rows in {:.3} s on {} worker(s)\n",
+            c.bytes, c.messages, c.loaded, secs, workers
+        ));
+        t.push_str(&format!(
+            "throughput: {:.1} MB/s, {:.0} rows/s\n",
+            c.bytes as f64 / secs / 1e6,
+            c.loaded as f64 / secs
+        ));
+        t.push_str(&format!(
+            "time per stage (summed over workers): source read {:.3} s, blocked {:.3} s, row path {:.3} s, sink staging {:.3} s\n",
+            stage(|s| s.read),
+            stage(|s| s.blocked),
+            stage(|s| s.coerce),
+            stage(|s| s.load)
+        ));
+        t.push_str(&format!(
+            "epoch commit latency: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms over {} epochs (max {} in flight)\n",
+            ms(0.5),
+            ms(0.95),
+            ms(0.99),
+            report.committed.len(),
+            report.max_epochs_in_flight
+        ));
+        if let Some(rss) = signals::peak_rss_bytes() {
+            t.push_str(&format!(
+                "peak RSS: {:.1} MiB\n",
+                rss as f64 / (1 << 20) as f64
+            ));
+        }
+        t
+    };
+    write_stdout(&text);
+    Ok(())
+}
+
+fn run_gen(args: GenArgs) -> Result<(), UserError> {
+    let bytes = match &args.bytes {
+        Some(b) => Some(
+            capture::parse_size(b)
+                .ok_or_else(|| anyhow::anyhow!("--bytes {b}: expected a size like 64M or 1G"))?,
+        ),
+        None => None,
+    };
+    if args.messages.is_none() && bytes.is_none() {
+        return Err(anyhow::anyhow!("give --messages N or --bytes SIZE").into());
+    }
+    if !(0.0..=1.0).contains(&args.drift) {
+        return Err(anyhow::anyhow!("--drift must be between 0 and 1").into());
+    }
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return Err(
+            anyhow::anyhow!("--rate must be a positive number of events per second").into(),
+        );
+    }
+    let stats = capture::generate(
+        GenOptions {
+            messages: args.messages,
+            bytes,
+            partitions: args.partitions.max(1),
+            drift: args.drift,
+            rate: args.rate,
+            seed: args.seed,
+            topic: args.topic,
+        },
+        &args.out,
+    )?;
+    eprintln!("{stats}");
+    Ok(())
+}
+
+fn run_capture(args: CaptureArgs) -> Result<(), UserError> {
+    match args.command {
+        CaptureCommand::Convert { input, output } => {
+            let stats = capture::convert(&input, &output)?;
+            eprintln!("{stats}");
+        }
+    }
+    Ok(())
+}
+
+fn run_ledger(args: LedgerArgs) -> Result<(), UserError> {
+    let ledger = progress::ledger(&args.state)?;
+    if args.json {
+        write_stdout(&format!("{}\n", ledger.to_json()));
+    } else {
+        write_stdout(&ledger.to_string());
+    }
+    Ok(())
+}
+
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
 fn write_stdout(text: &str) {
     use std::io::Write as _;
@@ -112,12 +570,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Preview(args) => run_preview(args),
+        Command::Run(args) => run_job(args),
+        Command::Bench(args) => run_bench(args),
+        Command::Gen(args) => run_gen(args),
+        Command::Capture(args) => run_capture(args),
+        Command::Ledger(args) => run_ledger(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(UserError(e)) => {
+        Err(CliError::User(e)) => {
             eprintln!("routinely: {e:#}");
             ExitCode::from(2)
+        }
+        Err(CliError::Runtime(e)) => {
+            eprintln!("routinely: {e:#}");
+            ExitCode::from(1)
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct FileMessage {
     pub key: Option<Vec<u8>>,
     /// Value bytes (empty for a kcat tombstone).
     pub value: Vec<u8>,
+    /// Headers (kcat envelopes only), name and value.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
 /// How a message file is laid out.
@@ -112,6 +114,7 @@ pub fn parse_messages(
                 timestamp_ms: None,
                 key: None,
                 value: l.strip_suffix(b"\r").unwrap_or(l).to_vec(),
+                headers: Vec::new(),
             })
             .collect()),
         MessagesFormat::Kcat => {
@@ -131,31 +134,17 @@ pub fn parse_messages(
     }
 }
 
-/// Parses one kcat `-J` line.
+/// Parses one kcat `-J` line (the capture module's parser; a null payload is empty).
 pub fn parse_envelope(line: &[u8]) -> Result<FileMessage, String> {
-    let v: serde_json::Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    let obj = v.as_object().ok_or("not a JSON object")?;
-    let int = |k: &str| -> Result<i64, String> {
-        obj.get(k)
-            .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| format!("missing or non-integer \"{k}\""))
-    };
-    let bytes = |k: &str| -> Option<Vec<u8>> {
-        obj.get(k)
-            .and_then(serde_json::Value::as_str)
-            .map(|s| s.as_bytes().to_vec())
-    };
-    let partition = i32::try_from(int("partition")?).map_err(|_| "partition out of range")?;
+    let (has_topic, m) = crate::capture::kcat_envelope(line)?;
     Ok(FileMessage {
-        topic: obj
-            .get("topic")
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string),
-        partition,
-        offset: int("offset")?,
-        timestamp_ms: obj.get("ts").and_then(serde_json::Value::as_i64),
-        key: bytes("key"),
-        value: bytes("payload").unwrap_or_default(),
+        topic: has_topic.then_some(m.topic),
+        partition: m.partition,
+        offset: m.offset,
+        timestamp_ms: m.timestamp_ms,
+        key: m.key,
+        value: m.value.unwrap_or_default(),
+        headers: m.headers,
     })
 }
 

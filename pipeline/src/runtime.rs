@@ -1,0 +1,507 @@
+//! Running a job: the timely workers and processes, the dataflow each worker builds, recovery
+//! at start, the coordinator that turns a decided epoch into one durable record and a commit,
+//! and the figures a run reports.
+//!
+//! ```text
+//!  process 0, worker 0 (before the dataflow):
+//!     open the progress store → commit decided-but-uncommitted epochs → drop staged
+//!     transactions of undecided epochs → record the run (generation)
+//!  every worker, after a barrier:
+//!     read the store → source from each owned partition's next offset, epochs from the next
+//!     epoch → coerce → load into the sink → commit (worker 0 decides and commits)
+//! ```
+//!
+//! A partition belongs to worker `partition % workers`. A capture run ends by itself once the
+//! whole capture is committed; a stop request (Ctrl-C, SIGTERM) makes every source close its
+//! open epoch, and the run ends once those epochs are committed: nothing is half committed.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use timely::dataflow::operators::probe::Handle as ProbeHandle;
+use timely::dataflow::operators::{Inspect, Probe};
+
+use routinely_operators::dataflow::coerce::{Coerce, StageTime};
+use routinely_operators::dataflow::commit::{Commit, Coordinator};
+use routinely_operators::dataflow::load::{Load, SinkError, TxnSink};
+use routinely_operators::dataflow::window::{EpochPolicy, SourceStats, windowed_source};
+use routinely_operators::dataflow::{Committed, Decision, Epoch, Failure};
+use routinely_operators::row::{LoadPlan, RowCounts};
+use routinely_schemas::job::KafkaOffset;
+use routinely_schemas::{RoutineLoadJob, TableSchema};
+
+use crate::capture::{CaptureReader, Pacing, ReaderOptions, StartOffset};
+use crate::progress::{DecisionRecord, JobIdentity, ProgressStore, now_ms};
+use crate::sink::local::LocalTable;
+use crate::sink::null::{NullCommitter, NullSink};
+use crate::sink::{EpochCommitter, SinkSpec};
+
+/// Where a job reads from.
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    /// A capture file (kcat `-J` lines or the Arrow capture), recognised from its content.
+    Capture {
+        /// The file.
+        path: PathBuf,
+        /// Replay speed.
+        pacing: Pacing,
+    },
+}
+
+impl SourceSpec {
+    /// Parses `capture:FILE`.
+    pub fn parse(text: &str, pacing: Pacing) -> Result<SourceSpec, String> {
+        match text.split_once(':') {
+            Some(("capture", path)) if !path.is_empty() => Ok(SourceSpec::Capture {
+                path: PathBuf::from(path),
+                pacing,
+            }),
+            _ => Err(format!(
+                "unknown source `{text}`: expected capture:FILE (Kafka sources come with the Kafka source)"
+            )),
+        }
+    }
+}
+
+/// How many timely workers and processes, as timely's own options say it.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// Worker threads per process (`-w`).
+    pub threads: usize,
+    /// Number of processes (`-n`).
+    pub processes: usize,
+    /// This process's index (`-p`).
+    pub process: usize,
+    /// Process addresses (`-h` host file lines); defaults to 127.0.0.1:2101 + i.
+    pub addresses: Vec<String>,
+}
+
+impl Cluster {
+    /// One process with `threads` workers.
+    pub fn local(threads: usize) -> Cluster {
+        Cluster {
+            threads,
+            processes: 1,
+            process: 0,
+            addresses: Vec::new(),
+        }
+    }
+
+    fn timely_config(&self) -> timely::Config {
+        let communication = if self.processes > 1 {
+            let addresses = if self.addresses.is_empty() {
+                (0..self.processes)
+                    .map(|i| format!("127.0.0.1:{}", 2101 + i))
+                    .collect()
+            } else {
+                self.addresses.clone()
+            };
+            timely::CommunicationConfig::Cluster {
+                threads: self.threads,
+                process: self.process,
+                addresses,
+                report: false,
+                zerocopy: false,
+            }
+        } else if self.threads > 1 {
+            timely::CommunicationConfig::Process(self.threads)
+        } else {
+            timely::CommunicationConfig::Thread
+        };
+        timely::Config {
+            communication,
+            worker: timely::WorkerConfig::default(),
+        }
+    }
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The table.
+    pub table: TableSchema,
+    /// The job.
+    pub job: RoutineLoadJob,
+    /// The source.
+    pub source: SourceSpec,
+    /// The sink.
+    pub sink: SinkSpec,
+    /// The job's state directory (progress store).
+    pub state: PathBuf,
+    /// Workers and processes.
+    pub cluster: Cluster,
+    /// Set to stop the run gracefully.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// A run's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The job cannot run against the table.
+    #[error("{0}")]
+    Plan(#[from] routinely_operators::row::PlanError),
+    /// The progress store cannot be used.
+    #[error("progress store: {0}")]
+    Progress(String),
+    /// The sink cannot be used.
+    #[error("sink: {0}")]
+    Sink(String),
+    /// The source cannot be used.
+    #[error("source: {0}")]
+    Source(String),
+    /// Timely could not start its workers.
+    #[error("timely: {0}")]
+    Timely(String),
+    /// An operator failed during the run.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What a run did (process 0's view: every committed epoch).
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// Committed epochs, in order.
+    pub committed: Vec<Committed>,
+    /// Row counters over the committed epochs.
+    pub counts: RowCounts,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// Epoch commit latency (decision → commit done), microseconds.
+    pub commit_latency_us: Histogram<u64>,
+    /// Time per stage, per worker of this process.
+    pub stages: Vec<StageTimes>,
+    /// Most epochs in flight any source of this process saw (never more than K).
+    pub max_epochs_in_flight: u64,
+    /// Whether the run ended because a stop was requested.
+    pub stopped: bool,
+}
+
+/// Where one worker spent its time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StageTimes {
+    /// The source reading messages.
+    pub read: Duration,
+    /// The source waiting for commits (backpressure).
+    pub blocked: Duration,
+    /// Parse, extract and coerce (the row path).
+    pub coerce: Duration,
+    /// Staging into the sink.
+    pub load: Duration,
+    /// Most epochs in flight the source saw.
+    pub max_in_flight: u64,
+}
+
+/// The coordinator of a run: the progress store's decision record is the commit point.
+struct EpochCoordinator {
+    store: ProgressStore,
+    committer: Box<dyn EpochCommitter>,
+    generation: u64,
+    done: Vec<Epoch>,
+}
+
+impl Coordinator for EpochCoordinator {
+    fn decide(&mut self, decision: &Decision) -> Result<(), String> {
+        let record = DecisionRecord::from_decision(decision, self.generation, now_ms());
+        self.store.decide(&record).map_err(|e| e.to_string())
+    }
+
+    fn start_commit(&mut self, decision: &Decision) -> Result<(), String> {
+        self.committer
+            .commit(decision)
+            .map_err(|e: SinkError| e.to_string())?;
+        self.store
+            .committed(decision.epoch, Some(now_ms()))
+            .map_err(|e| e.to_string())?;
+        self.done.push(decision.epoch);
+        Ok(())
+    }
+
+    fn poll_committed(&mut self) -> Result<Vec<Epoch>, String> {
+        Ok(std::mem::take(&mut self.done))
+    }
+}
+
+/// A worker's sink: local staging or nothing.
+enum WorkerSink {
+    Local(crate::sink::local::LocalTxnSink),
+    Null(NullSink),
+}
+
+impl TxnSink for WorkerSink {
+    fn begin(&mut self, epoch: Epoch) -> Result<(), SinkError> {
+        match self {
+            WorkerSink::Local(s) => s.begin(epoch),
+            WorkerSink::Null(s) => s.begin(epoch),
+        }
+    }
+    fn write(&mut self, epoch: Epoch, batch: &arrow_array::RecordBatch) -> Result<(), SinkError> {
+        match self {
+            WorkerSink::Local(s) => s.write(epoch, batch),
+            WorkerSink::Null(s) => s.write(epoch, batch),
+        }
+    }
+    fn write_rejected(
+        &mut self,
+        epoch: Epoch,
+        rows: &[routinely_operators::row::RejectedRow],
+    ) -> Result<(), SinkError> {
+        match self {
+            WorkerSink::Local(s) => s.write_rejected(epoch, rows),
+            WorkerSink::Null(s) => s.write_rejected(epoch, rows),
+        }
+    }
+    fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError> {
+        match self {
+            WorkerSink::Local(s) => s.precommit(epoch),
+            WorkerSink::Null(s) => s.precommit(epoch),
+        }
+    }
+}
+
+/// The job's identity in its progress store.
+fn identity(job: &RoutineLoadJob) -> JobIdentity {
+    JobIdentity {
+        job: job.name.clone(),
+        database: job.database.clone().unwrap_or_default(),
+        table: job.table.clone().unwrap_or_default(),
+        topic: job.kafka.topic.clone(),
+    }
+}
+
+/// Where a partition without committed progress starts, from the job's Kafka offsets.
+fn start_offset(o: &KafkaOffset) -> StartOffset {
+    match o {
+        KafkaOffset::Beginning => StartOffset::Beginning,
+        KafkaOffset::End => StartOffset::End,
+        KafkaOffset::Offset(n) => StartOffset::Offset(*n),
+        KafkaOffset::Time { epoch_ms, .. } => StartOffset::Timestamp(*epoch_ms),
+    }
+}
+
+/// The epoch policy of a job (Doris's thresholds, routinely's K).
+pub fn epoch_policy(job: &RoutineLoadJob) -> EpochPolicy {
+    let p = &job.properties;
+    EpochPolicy {
+        max_interval: Duration::from_secs(p.max_batch_interval_secs),
+        max_messages: p.max_batch_rows,
+        max_bytes: p.max_batch_size,
+        max_inflight: p.max_inflight_epochs.max(1),
+        read_chunk: 8192,
+    }
+}
+
+/// Runs a job to the end of its source (or until stopped).
+pub fn run(config: RunConfig) -> Result<RunReport, RunError> {
+    let plan = Arc::new(LoadPlan::new(&config.table, &config.job)?);
+    let started = Instant::now();
+    let failure = Failure::default();
+    let report = Arc::new(Mutex::new(Vec::<Committed>::new()));
+    let source_stats = Arc::new(Mutex::new(Vec::<StageTimes>::new()));
+    let setup_error = Arc::new(Mutex::new(None::<String>));
+
+    let timely_config = config.cluster.timely_config();
+    let cfg = config.clone();
+    let (fail2, report2, stats2, setup2) = (
+        failure.clone(),
+        report.clone(),
+        source_stats.clone(),
+        setup_error.clone(),
+    );
+    let guards = timely::execute(timely_config, move |worker| {
+        let index = worker.index();
+        let peers = worker.peers();
+        let cfg = cfg.clone();
+        let failure = fail2.clone();
+
+        // Worker 0: recovery, then the writable store moves into the coordinator.
+        let mut coordinator = None;
+        if index == 0 {
+            match recover(&cfg, &plan) {
+                Ok(c) => coordinator = Some(c),
+                Err(e) => {
+                    failure.set(e.to_string());
+                    if let Ok(mut s) = setup2.lock() {
+                        s.get_or_insert(e.to_string());
+                    }
+                }
+            }
+        }
+        timely::synchronization::Barrier::new(worker).wait();
+        if failure.get().is_some() {
+            return;
+        }
+        let state = match ProgressStore::open_read_only(&cfg.state) {
+            Ok(s) => s.state().clone(),
+            Err(e) => {
+                failure.set(format!("progress store: {e}"));
+                return;
+            }
+        };
+        let reader = match &cfg.source {
+            SourceSpec::Capture { path, pacing } => CaptureReader::open(
+                path,
+                ReaderOptions {
+                    owns: Box::new(move |p: i32| p.rem_euclid(peers as i32) as usize == index),
+                    partitions: cfg.job.kafka.partitions.clone(),
+                    resume: state.next_offsets.clone(),
+                    start: cfg
+                        .job
+                        .kafka
+                        .start_positions()
+                        .into_iter()
+                        .map(|(p, o)| (p, start_offset(&o)))
+                        .collect(),
+                    default_start: start_offset(&cfg.job.kafka.effective_default_offset()),
+                    pacing: *pacing,
+                },
+            ),
+        };
+        let reader = match reader {
+            Ok(r) => r,
+            Err(e) => {
+                failure.set(format!("source: {e}"));
+                return;
+            }
+        };
+        let sink = match &cfg.sink {
+            SinkSpec::Local(dir) => match LocalTable::open(dir, plan.table(), plan.output_schema())
+            {
+                Ok(t) => WorkerSink::Local(t.worker_sink(index)),
+                Err(e) => {
+                    failure.set(format!("sink: {e}"));
+                    return;
+                }
+            },
+            SinkSpec::Null { rate } => WorkerSink::Null(NullSink::new(*rate)),
+        };
+
+        let probe = ProbeHandle::new();
+        let stats: routinely_operators::dataflow::window::SharedStats = Default::default();
+        let coerce_time = StageTime::default();
+        let load_time = StageTime::default();
+        let policy = epoch_policy(&cfg.job);
+        let first_epoch = state.next_epoch;
+        worker.dataflow::<Epoch, _, _>(|scope| {
+            let (batches, ranges) = windowed_source(
+                scope,
+                "Source",
+                reader,
+                policy,
+                first_epoch,
+                probe.clone(),
+                cfg.stop.clone(),
+                stats.clone(),
+                failure.clone(),
+            );
+            let report = report2.clone();
+            let (rows, rejected) = batches.coerce_timed(plan.clone(), coerce_time.clone());
+            rows.load_timed(
+                rejected,
+                ranges,
+                sink,
+                index,
+                failure.clone(),
+                load_time.clone(),
+            )
+            .commit(coordinator.take(), failure.clone())
+            .inspect(move |c: &Committed| {
+                if let Ok(mut r) = report.lock() {
+                    r.push(c.clone());
+                }
+            })
+            .probe_with(&probe);
+        });
+
+        let mut last_check = Instant::now();
+        while !probe.done() {
+            worker.step_or_park(Some(Duration::from_millis(5)));
+            if last_check.elapsed() > Duration::from_millis(20) {
+                last_check = Instant::now();
+                if failure.get().is_some() {
+                    cfg.stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        if let Ok(mut s) = stats2.lock() {
+            let src: SourceStats = stats.get();
+            s.push(StageTimes {
+                read: src.read,
+                blocked: src.blocked,
+                coerce: coerce_time.get(),
+                load: load_time.get(),
+                max_in_flight: src.max_in_flight,
+            });
+        }
+    })
+    .map_err(RunError::Timely)?;
+    for result in guards.join() {
+        result.map_err(RunError::Timely)?;
+    }
+    if let Some(e) = failure.get() {
+        return Err(RunError::Failed(e));
+    }
+    let committed = report.lock().map(|r| r.clone()).unwrap_or_default();
+    let stages = source_stats.lock().map(|s| s.clone()).unwrap_or_default();
+    let mut counts = RowCounts::default();
+    let mut hist = Histogram::<u64>::new(3).map_err(|e| RunError::Failed(e.to_string()))?;
+    for c in &committed {
+        counts.add(&c.counts);
+        let _ = hist.record((c.commit_ms * 1000.0).max(1.0) as u64);
+    }
+    Ok(RunReport {
+        committed,
+        counts,
+        elapsed: started.elapsed(),
+        commit_latency_us: hist,
+        max_epochs_in_flight: stages.iter().map(|s| s.max_in_flight).max().unwrap_or(0),
+        stages,
+        stopped: config.stop.load(Ordering::Relaxed),
+    })
+}
+
+/// Process 0, worker 0: opens the store, commits decided-but-uncommitted epochs, drops staged
+/// transactions of undecided epochs, records the run.
+fn recover(cfg: &RunConfig, plan: &LoadPlan) -> Result<EpochCoordinator, RunError> {
+    let (mut store, _report) = ProgressStore::open(&cfg.state, identity(&cfg.job))
+        .map_err(|e| RunError::Progress(e.to_string()))?;
+    let mut committer: Box<dyn EpochCommitter> = match &cfg.sink {
+        SinkSpec::Local(dir) => Box::new(
+            LocalTable::open(dir, plan.table(), plan.output_schema())
+                .map_err(|e| RunError::Sink(e.to_string()))?,
+        ),
+        SinkSpec::Null { .. } => Box::new(NullCommitter),
+    };
+    let state = store.state().clone();
+    if let Some((d, why)) = state.to_reload.first() {
+        return Err(RunError::Progress(format!(
+            "epoch {} was aborted ({why}) and must be loaded again from its recorded ranges, \
+             which this sink does not do",
+            d.epoch
+        )));
+    }
+    for d in &state.uncommitted {
+        let decision = d.to_decision();
+        committer
+            .commit(&decision)
+            .map_err(|e| RunError::Sink(format!("recommitting epoch {}: {e}", d.epoch)))?;
+        store
+            .committed(d.epoch, Some(now_ms()))
+            .map_err(|e| RunError::Progress(e.to_string()))?;
+    }
+    committer
+        .abort_undecided(state.last_decided)
+        .map_err(|e| RunError::Sink(e.to_string()))?;
+    let processes = cfg.cluster.processes.max(1);
+    let generation = store
+        .begin_run(cfg.cluster.threads * processes, processes)
+        .map_err(|e| RunError::Progress(e.to_string()))?;
+    Ok(EpochCoordinator {
+        store,
+        committer,
+        generation,
+        done: Vec::new(),
+    })
+}
