@@ -82,6 +82,8 @@ fn capture_and_values(size: &str) -> (PathBuf, PathBuf) {
 }
 
 fn main() {
+    // As the binary does: Arrow buffers stay in the heap between batches.
+    routinely_pipeline::process::tune_allocator();
     let size = std::env::var("ROUTINELY_BENCH_CAPTURE_BYTES").unwrap_or_else(|_| "1G".into());
     let (capture_path, values) = capture_and_values(&size);
     let (table, job) = statements();

@@ -20,6 +20,8 @@ use routinely_operators::row::RowPath;
 const BATCH: usize = 100_000;
 
 fn main() {
+    // As the binary does: Arrow buffers stay in the heap between batches.
+    routinely_pipeline::process::tune_allocator();
     pin_to_core0();
     let size = std::env::var("ROUTINELY_BENCH_BYTES").unwrap_or_else(|_| "256M".into());
     let plan = rt_events_plan();

@@ -7,6 +7,7 @@ use routinely_benches::{events_file, messages, pin_to_core0, rt_events_plan, run
 use routinely_operators::row::RowPath;
 
 fn main() {
+    routinely_pipeline::process::tune_allocator();
     pin_to_core0();
     let mut args = std::env::args().skip(1);
     let size = args.next().unwrap_or_else(|| "64M".into());
@@ -19,6 +20,13 @@ fn main() {
         let t = Instant::now();
         let rows = run_row_path(&mut path, &msgs, 100_000);
         let s = t.elapsed().as_secs_f64();
-        println!("{rows} rows, {:.1} MB/s", data.len() as f64 / s / 1e6);
+        let p = routinely_benches::parse_only_pass(&msgs);
+        let j = routinely_benches::simd_json_tape_pass(&msgs);
+        println!(
+            "{rows} rows, {:.1} MB/s; parse alone {:.1} MB/s; simd-json tape alone {:.1} MB/s",
+            data.len() as f64 / s / 1e6,
+            data.len() as f64 / p / 1e6,
+            data.len() as f64 / j / 1e6
+        );
     }
 }

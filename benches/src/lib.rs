@@ -174,3 +174,13 @@ pub fn simd_json_tape_pass(msgs: &[&[u8]]) -> f64 {
     std::hint::black_box(nodes);
     secs
 }
+
+/// The row path's own JSON parser alone (full validation and the span tape, nothing
+/// extracted). Returns seconds for one pass.
+pub fn parse_only_pass(msgs: &[&[u8]]) -> f64 {
+    let t = std::time::Instant::now();
+    let ok = routinely_operators::row::parse_json_only(msgs);
+    let secs = t.elapsed().as_secs_f64();
+    std::hint::black_box(ok);
+    secs
+}

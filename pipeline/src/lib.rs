@@ -5,9 +5,9 @@
 pub mod capture;
 pub mod messages;
 pub mod preview;
+pub mod process;
 pub mod progress;
 pub mod runtime;
 pub mod show;
-pub mod signals;
 pub mod sink;
 pub mod summary;

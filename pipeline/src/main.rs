@@ -12,7 +12,7 @@ use routinely_pipeline::messages::{MessagesFormat, read_messages};
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunReport, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::summary::JobSummary;
-use routinely_pipeline::{preview, progress, show, signals};
+use routinely_pipeline::{preview, process, progress, show};
 use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
@@ -323,7 +323,7 @@ fn run_job(args: RunArgs) -> Result<(), UserError> {
     let state = args
         .state
         .unwrap_or_else(|| PathBuf::from("state").join(&job.name));
-    let stop = signals::install();
+    let stop = process::install();
     let cluster = cluster(&args.job)?;
     let process = cluster.process;
     let config = RunConfig {
@@ -421,7 +421,7 @@ fn run_bench(args: BenchArgs) -> Result<(), UserError> {
         sink,
         state: state.clone(),
         cluster,
-        stop: signals::install(),
+        stop: process::install(),
     };
     let report = runtime::run(config).map_err(run_failure);
     if fresh {
@@ -462,7 +462,7 @@ fn run_bench(args: BenchArgs) -> Result<(), UserError> {
             "row_path": stage(|s| s.coerce),
             "sink_stage": stage(|s| s.load),
         },
-        "peak_rss_bytes": signals::peak_rss_bytes(),
+        "peak_rss_bytes": process::peak_rss_bytes(),
     });
     let text = if args.json {
         format!("{value}\n")
@@ -492,7 +492,7 @@ fn run_bench(args: BenchArgs) -> Result<(), UserError> {
             report.committed.len(),
             report.max_epochs_in_flight
         ));
-        if let Some(rss) = signals::peak_rss_bytes() {
+        if let Some(rss) = process::peak_rss_bytes() {
             t.push_str(&format!(
                 "peak RSS: {:.1} MiB\n",
                 rss as f64 / (1 << 20) as f64
@@ -567,6 +567,7 @@ fn write_stdout(text: &str) {
 }
 
 fn main() -> ExitCode {
+    process::tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Preview(args) => run_preview(args),

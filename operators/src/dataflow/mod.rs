@@ -23,6 +23,7 @@ pub mod load;
 pub mod window;
 
 use arrow_array::RecordBatch;
+use arrow_buffer::Buffer;
 use serde::{Deserialize, Serialize};
 
 use crate::row::{Message, RowCounts};
@@ -30,7 +31,10 @@ use crate::row::{Message, RowCounts};
 /// The timely timestamp: an epoch (micro-batch) number.
 pub type Epoch = u64;
 
-/// Messages read by one worker during an epoch, packed into one buffer.
+/// Messages read by one worker during an epoch. Their values are copied into one buffer
+/// ([`MessageBatch::push`]), or point into one buffer shared with the source
+/// ([`MessageBatch::push_shared`]: a memory-mapped capture's Arrow value buffer), so replaying
+/// a capture copies no message.
 #[derive(Debug, Clone, Default)]
 pub struct MessageBatch {
     /// Partition of each message.
@@ -39,10 +43,14 @@ pub struct MessageBatch {
     pub offsets: Vec<i64>,
     /// Timestamp of each message in milliseconds (`-1` when unknown).
     pub timestamps: Vec<i64>,
-    /// End of each message's value in `data`.
-    pub ends: Vec<u32>,
-    /// All values, back to back.
-    pub data: Vec<u8>,
+    /// Start and end of each message's value in `data` (or `shared`).
+    spans: Vec<(u32, u32)>,
+    /// Copied values, back to back.
+    data: Vec<u8>,
+    /// The shared buffer the values point into, if any (then `data` is empty).
+    shared: Option<Buffer>,
+    /// Value bytes.
+    bytes: usize,
 }
 
 impl MessageBatch {
@@ -52,34 +60,89 @@ impl MessageBatch {
             partitions: Vec::with_capacity(messages),
             offsets: Vec::with_capacity(messages),
             timestamps: Vec::with_capacity(messages),
-            ends: Vec::with_capacity(messages),
+            spans: Vec::with_capacity(messages),
             data: Vec::with_capacity(bytes),
+            shared: None,
+            bytes: 0,
         }
     }
 
-    /// Appends one message.
+    /// Appends one message, copying its value. Values longer than 4 GiB are cut (Kafka's
+    /// own limit is far lower).
     #[inline]
     pub fn push(&mut self, partition: i32, offset: i64, timestamp_ms: i64, value: &[u8]) {
+        if let Some(shared) = self.shared.take() {
+            // Mixing: copy the shared values first so every span points into `data`.
+            self.data.reserve(self.bytes + value.len());
+            for span in &mut self.spans {
+                let (s, e) = (span.0 as usize, span.1 as usize);
+                let start = self.data.len() as u32;
+                self.data.extend_from_slice(&shared[s..e]);
+                *span = (start, self.data.len() as u32);
+            }
+        }
+        let start = self.data.len() as u32;
+        let len = value.len().min(u32::MAX as usize - start as usize);
+        self.data.extend_from_slice(&value[..len]);
         self.partitions.push(partition);
         self.offsets.push(offset);
         self.timestamps.push(timestamp_ms);
-        self.data.extend_from_slice(value);
-        self.ends.push(self.data.len() as u32);
+        self.spans.push((start, start + len as u32));
+        self.bytes += len;
+    }
+
+    /// Appends one message whose value is `buffer[range]`, without copying. Returns false
+    /// (and appends nothing) when the batch already holds values of another buffer or copied
+    /// values: the caller then starts a new batch.
+    #[inline]
+    pub fn push_shared(
+        &mut self,
+        buffer: &Buffer,
+        partition: i32,
+        offset: i64,
+        timestamp_ms: i64,
+        range: std::ops::Range<usize>,
+    ) -> bool {
+        match &self.shared {
+            Some(b) if b.as_ptr() == buffer.as_ptr() && b.len() == buffer.len() => {}
+            Some(_) => return false,
+            None if self.spans.is_empty() => self.shared = Some(buffer.clone()),
+            None => return false,
+        }
+        let (Ok(s), Ok(e)) = (u32::try_from(range.start), u32::try_from(range.end)) else {
+            return false;
+        };
+        if range.start > range.end || range.end > buffer.len() {
+            return false;
+        }
+        self.partitions.push(partition);
+        self.offsets.push(offset);
+        self.timestamps.push(timestamp_ms);
+        self.spans.push((s, e));
+        self.bytes += range.end - range.start;
+        true
     }
 
     /// Number of messages.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     /// Whether there are no messages.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 
     /// Bytes of message values.
     pub fn bytes(&self) -> usize {
-        self.data.len()
+        self.bytes
+    }
+
+    /// Length of message `i`'s value.
+    #[inline]
+    pub fn value_len(&self, i: usize) -> usize {
+        let (s, e) = self.spans[i];
+        (e - s) as usize
     }
 
     /// Removes every message, keeping the buffers.
@@ -87,20 +150,26 @@ impl MessageBatch {
         self.partitions.clear();
         self.offsets.clear();
         self.timestamps.clear();
-        self.ends.clear();
+        self.spans.clear();
         self.data.clear();
+        self.shared = None;
+        self.bytes = 0;
     }
 
     /// The messages in order.
     pub fn iter(&self) -> impl Iterator<Item = Message<'_>> + '_ {
-        (0..self.len()).map(move |i| {
-            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            Message {
+        let values: &[u8] = match &self.shared {
+            Some(b) => b.as_slice(),
+            None => &self.data,
+        };
+        self.spans
+            .iter()
+            .enumerate()
+            .map(move |(i, &(s, e))| Message {
                 partition: self.partitions[i],
                 offset: self.offsets[i],
-                value: &self.data[start..self.ends[i] as usize],
-            }
-        })
+                value: &values[s as usize..e as usize],
+            })
     }
 }
 

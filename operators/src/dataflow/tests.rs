@@ -425,3 +425,35 @@ fn rejected_rows_carry_partition_offset_and_reason() {
     assert_eq!(filtered, bad.len() as u64);
     assert_ranges_tile(&s, &parts);
 }
+
+// Values copied, values pointing into a shared buffer, and a batch that mixes them (the
+// shared values are copied then) all read back the same.
+#[test]
+fn message_batches_copy_or_share_values() {
+    let shared = arrow_buffer::Buffer::from_vec(b"alphabetagamma".to_vec());
+    let mut b = MessageBatch::default();
+    assert!(b.push_shared(&shared, 0, 10, -1, 0..5));
+    assert!(b.push_shared(&shared, 1, 20, 7, 5..9));
+    let other = arrow_buffer::Buffer::from_vec(b"x".to_vec());
+    assert!(!b.push_shared(&other, 0, 11, -1, 0..1));
+    assert!(!b.push_shared(&shared, 0, 11, -1, 9..99));
+    assert_eq!((b.len(), b.bytes(), b.value_len(1)), (2, 9, 4));
+    b.push(2, 30, -1, b"delta");
+    let got: Vec<(i32, i64, Vec<u8>)> = b
+        .iter()
+        .map(|m| (m.partition, m.offset, m.value.to_vec()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (0, 10, b"alpha".to_vec()),
+            (1, 20, b"beta".to_vec()),
+            (2, 30, b"delta".to_vec())
+        ]
+    );
+    assert_eq!(b.bytes(), 14);
+    // Once values are copied, shared ones cannot join.
+    assert!(!b.push_shared(&shared, 0, 12, -1, 9..14));
+    b.clear();
+    assert!(b.push_shared(&other, 0, 1, -1, 0..1));
+}

@@ -121,11 +121,9 @@ impl EpochState {
         }
         self.messages += batch.len() as u64;
         self.bytes += batch.bytes() as u64;
-        let mut prev_end = 0u32;
         for i in 0..batch.len() {
             let (p, ts, offset) = (batch.partitions[i], batch.timestamps[i], batch.offsets[i]);
-            let len = (batch.ends[i] - prev_end) as u64;
-            prev_end = batch.ends[i];
+            let len = batch.value_len(i) as u64;
             match self.seen.iter_mut().find(|e| e.0 == p) {
                 Some(e) => {
                     e.1 = e.1.max(ts);

@@ -27,8 +27,6 @@ use routinely_schemas::{DorisType, TimeZone, VersionRules};
 pub(crate) enum Buf {
     /// The message value as received (after a BOM was dropped).
     Message,
-    /// A JSON string on the parser's tape: `start` is the node index, `len` its length.
-    Tape,
     /// A constant: `start` indexes [`LITERALS`].
     Lit,
     /// The reader's arena (compacted JSON, unescaped CSV fields, defaults, spilled lines).
@@ -62,11 +60,10 @@ pub(crate) const LITERALS: [&[u8]; 2] = [b"0", b"1"];
 #[derive(Clone, Copy)]
 pub(crate) struct Bufs<'a> {
     pub message: &'a [u8],
-    pub tape: &'a [simd_json::Node<'a>],
     pub reader: &'a [u8],
     pub row: &'a [u8],
-    /// Whether `message` and `tape` hold validated UTF-8 (JSON: simd-json checked the whole
-    /// message), so spans into them can skip re-validation.
+    /// Whether `message` holds validated UTF-8 (JSON: the parser checked the whole message),
+    /// so spans into it can skip re-validation.
     pub message_is_utf8: bool,
 }
 
@@ -75,10 +72,10 @@ impl<'a> Bufs<'a> {
     #[inline]
     pub fn str(&self, span: Span) -> Result<&'a str, &'a [u8]> {
         let bytes = self.get(span);
-        if self.message_is_utf8 && matches!(span.buf, Buf::Message | Buf::Tape) {
-            // SAFETY: simd-json validated the whole message as UTF-8, and spans into it start
-            // and end on token boundaries (ASCII structural bytes or string quotes), which are
-            // character boundaries.
+        if self.message_is_utf8 && span.buf == Buf::Message {
+            // SAFETY: the JSON parser validated the whole message as UTF-8, and spans into it
+            // start and end on token boundaries (ASCII structural bytes or string quotes),
+            // which are character boundaries.
             return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
         }
         std::str::from_utf8(bytes).map_err(|_| bytes)
@@ -92,12 +89,6 @@ impl<'a> Bufs<'a> {
             Buf::Reader => &self.reader[range],
             Buf::Row => &self.row[range],
             Buf::Lit => LITERALS[span.start as usize],
-            Buf::Tape => match self.tape.get(span.start as usize) {
-                Some(simd_json::Node::String(s)) => {
-                    &s.as_bytes()[..(span.len as usize).min(s.len())]
-                }
-                _ => b"",
-            },
         }
     }
 }

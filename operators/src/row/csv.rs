@@ -301,7 +301,6 @@ impl CsvReader {
         }
         let bufs = Bufs {
             message: chunk,
-            tape: &[],
             reader: &self.arena,
             row: &[],
             message_is_utf8: false,

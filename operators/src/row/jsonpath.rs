@@ -1,5 +1,5 @@
 //! Doris's `jsonpaths` and `json_root`: parsing the property as Doris's BE does, and finding a
-//! path's value on a simd-json tape.
+//! path's value on the reader's span tape ([`super::jsontape`]).
 //!
 //! Parsing (BE `JsonFunctions::parse_json_paths` / `get_parsed_paths`): the property is a JSON
 //! array of strings, else the load fails with `[INVALID_JSON_PATH]Invalid json path: <value>`.
@@ -13,9 +13,7 @@
 //! mean "not found" (the column takes its DEFAULT or NULL). A path with fewer than two tokens
 //! is `empty json path`, an invalid element `invalid json path: `; both reject the row.
 
-use simd_json::Node;
-#[cfg(test)]
-use simd_json::StaticNode;
+use super::jsontape::{ESCAPED, Kind, Node, decode_escape};
 
 #[cfg(test)]
 use routinely_schemas::version::DorisVersion;
@@ -190,55 +188,94 @@ pub(crate) fn parse_jsonpaths(
         .collect()
 }
 
-/// Number of tape nodes the value at `i` occupies.
-#[inline]
-pub(crate) fn node_span(tape: &[Node<'_>], i: usize) -> usize {
-    match tape[i] {
-        Node::Object { count, .. } | Node::Array { count, .. } => count + 1,
-        _ => 1,
-    }
+/// A parsed document: its text and its span tape.
+#[derive(Clone, Copy)]
+pub(crate) struct Doc<'a> {
+    /// The document's bytes.
+    pub text: &'a [u8],
+    /// Its nodes.
+    pub nodes: &'a [Node],
 }
 
-/// Finds `key` in the object at `obj` (first match wins). Returns the value's node index.
-#[inline]
-pub(crate) fn find_key(tape: &[Node<'_>], obj: usize, key: &[u8]) -> Option<usize> {
-    let Node::Object { len, .. } = tape[obj] else {
-        return None;
-    };
-    let mut i = obj + 1;
-    for _ in 0..len {
-        let value = i + 1;
-        if let Node::String(k) = tape[i]
-            && k.as_bytes() == key
-        {
-            return Some(value);
+impl Doc<'_> {
+    /// Number of tape nodes the value at `i` occupies.
+    #[inline]
+    pub fn span(&self, i: usize) -> usize {
+        self.nodes[i].span()
+    }
+
+    /// Whether the string node `k` holds exactly `key` once unescaped.
+    #[inline]
+    fn key_is(&self, k: &Node, key: &[u8]) -> bool {
+        let tok = &self.text[k.start as usize..k.end as usize];
+        if k.flags & ESCAPED == 0 {
+            return &tok[1..tok.len() - 1] == key;
         }
-        i = value + node_span(tape, value);
+        key_matches_escaped(tok, key)
     }
-    None
+
+    /// Whether the key at node `k` is `key`.
+    #[inline]
+    pub fn key_node_is(&self, k: usize, key: &[u8]) -> bool {
+        self.key_is(&self.nodes[k], key)
+    }
+
+    /// Finds `key` in the object at `obj` (first match wins). Returns the value's node index.
+    #[inline]
+    pub fn find_key(&self, obj: usize, key: &[u8]) -> Option<usize> {
+        let node = &self.nodes[obj];
+        if node.kind != Kind::Object {
+            return None;
+        }
+        let mut i = obj + 1;
+        for _ in 0..node.len {
+            let value = i + 1;
+            if self.key_is(&self.nodes[i], key) {
+                return Some(value);
+            }
+            i = value + self.span(value);
+        }
+        None
+    }
+
+    /// The `n`-th element of the array at `arr`.
+    fn array_element(&self, arr: usize, n: usize) -> Option<usize> {
+        let node = &self.nodes[arr];
+        if node.kind != Kind::Array || n >= node.len as usize {
+            return None;
+        }
+        let mut i = arr + 1;
+        for _ in 0..n {
+            i += self.span(i);
+        }
+        Some(i)
+    }
 }
 
-/// The `n`-th element of the array at `arr`.
-fn array_element(tape: &[Node<'_>], arr: usize, n: usize) -> Option<usize> {
-    let Node::Array { len, .. } = tape[arr] else {
-        return None;
-    };
-    if n >= len {
-        return None;
+/// Compares an escaped string token with `key` without allocating, escape by escape.
+fn key_matches_escaped(tok: &[u8], key: &[u8]) -> bool {
+    let body = &tok[1..tok.len() - 1];
+    let mut rest = key;
+    let mut i = 0;
+    while i < body.len() {
+        let Some(p) = memchr::memchr(b'\\', &body[i..]) else {
+            return rest == &body[i..];
+        };
+        let Some(r) = rest.strip_prefix(&body[i..i + p]) else {
+            return false;
+        };
+        let (bytes, len, next) = decode_escape(body, i + p);
+        let Some(r) = r.strip_prefix(&bytes[..len]) else {
+            return false;
+        };
+        rest = r;
+        i = next;
     }
-    let mut i = arr + 1;
-    for _ in 0..n {
-        i += node_span(tape, i);
-    }
-    Some(i)
+    rest.is_empty()
 }
 
 /// Evaluates `path` against the object at node `start`.
-pub(crate) fn evaluate(
-    tape: &[Node<'_>],
-    start: usize,
-    path: &JsonPath,
-) -> Result<Found, PathError> {
+pub(crate) fn evaluate(doc: &Doc<'_>, start: usize, path: &JsonPath) -> Result<Found, PathError> {
     let steps = match path {
         JsonPath::Root => return Ok(Found::Root),
         JsonPath::Empty => return Err(PathError::Empty),
@@ -249,14 +286,14 @@ pub(crate) fn evaluate(
         if !step.valid {
             return Err(PathError::Invalid);
         }
-        let Some(v) = find_key(tape, cur, &step.key) else {
+        let Some(v) = doc.find_key(cur, &step.key) else {
             return Ok(Found::Missing);
         };
         cur = v;
         match step.index {
             Index::None => {}
             Index::Wildcard => return Ok(Found::Missing),
-            Index::At(n) => match array_element(tape, cur, n) {
+            Index::At(n) => match doc.array_element(cur, n) {
                 Some(e) => cur = e,
                 None => return Ok(Found::Missing),
             },
@@ -335,16 +372,33 @@ mod tests {
 
     #[test]
     fn evaluates_on_tape() {
-        let mut doc =
-            br#"{"a":{"b":[10,{"c":"x"}]},"k.d":5,"arr":[1,2,3],"n":null,"s":"str"}"#.to_vec();
-        let tape = simd_json::to_tape(&mut doc).unwrap();
-        let t = &tape.0;
-        let get = |p: &str| evaluate(t, 0, &steps(p));
-        assert!(
-            matches!(get("$.a.b[0]"), Ok(Found::Node(i)) if t[i] == Node::Static(StaticNode::U64(10)))
+        let text =
+            br#"{"a":{"b":[10,{"c":"x"}]},"k.d":5,"arr":[1,2,3],"n":null,"s":"str","e\u0301\n":7}"#;
+        let mut tape = super::super::jsontape::JsonTape::default();
+        tape.parse(text).unwrap();
+        let doc = Doc {
+            text,
+            nodes: tape.nodes(),
+        };
+        let get = |p: &str| evaluate(&doc, 0, &steps(p));
+        let tok = |r: Result<Found, PathError>| match r {
+            Ok(Found::Node(i)) => {
+                let n = doc.nodes[i];
+                std::str::from_utf8(&text[n.start as usize..n.end as usize])
+                    .unwrap()
+                    .to_string()
+            }
+            other => format!("{other:?}"),
+        };
+        assert_eq!(tok(get("$.a.b[0]")), "10");
+        assert_eq!(tok(get("$.a.b[1].c")), "\"x\"");
+        assert_eq!(tok(get("$.\"k.d\"")), "5");
+        assert_eq!(
+            doc.find_key(0, "e\u{301}\n".as_bytes()),
+            Some(doc.nodes.len() - 1)
         );
-        assert!(matches!(get("$.a.b[1].c"), Ok(Found::Node(i)) if t[i] == Node::String("x")));
-        assert!(matches!(get("$.\"k.d\""), Ok(Found::Node(_))));
+        assert_eq!(doc.find_key(0, "e\u{301}".as_bytes()), None);
+        assert_eq!(doc.find_key(0, b"e"), None);
         assert_eq!(get("$.arr[5]"), Ok(Found::Missing));
         assert_eq!(get("$.arr[*]"), Ok(Found::Missing));
         assert_eq!(get("$.s.x"), Ok(Found::Missing));

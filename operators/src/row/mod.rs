@@ -19,6 +19,7 @@ mod csv;
 pub mod datum;
 mod json;
 mod jsonpath;
+mod jsontape;
 mod plan;
 
 use std::fmt;
@@ -27,6 +28,15 @@ use arrow_array::RecordBatch;
 
 pub use assemble::RowPath;
 pub use plan::{LoadPlan, PlanError};
+
+/// Parses each message with the row path's JSON parser and nothing else (no extraction, no
+/// conversion); returns how many parsed. For benchmarks: the parse step's share of the row
+/// path.
+#[doc(hidden)]
+pub fn parse_json_only(messages: &[&[u8]]) -> usize {
+    let mut tape = jsontape::JsonTape::default();
+    messages.iter().filter(|m| tape.parse(m).is_ok()).count()
+}
 
 /// One Kafka message as the row path sees it.
 #[derive(Debug, Clone, Copy)]

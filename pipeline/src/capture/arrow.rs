@@ -763,13 +763,24 @@ impl Bytes {
         }
     }
 
-    /// Mean bytes per row.
-    pub(crate) fn mean_len(&self) -> usize {
-        let (bytes, rows) = match self {
-            Bytes::Small(a) => (a.values().len(), a.len()),
-            Bytes::Large(a) => (a.values().len(), a.len()),
-        };
-        bytes / rows.max(1)
+    /// Row `row`'s bytes as a range of the column's value buffer (empty for a null), so a
+    /// batch can point at them instead of copying.
+    #[inline]
+    pub(crate) fn shared(&self, row: usize) -> (&Buffer, std::ops::Range<usize>) {
+        match self {
+            Bytes::Small(a) => {
+                let o = a.value_offsets();
+                let (s, e) = (o[row] as usize, o[row + 1] as usize);
+                let e = if a.is_valid(row) { e } else { s };
+                (a.values(), s..e)
+            }
+            Bytes::Large(a) => {
+                let o = a.value_offsets();
+                let (s, e) = (o[row] as usize, o[row + 1] as usize);
+                let e = if a.is_valid(row) { e } else { s };
+                (a.values(), s..e)
+            }
+        }
     }
 }
 

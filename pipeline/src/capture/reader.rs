@@ -300,7 +300,7 @@ impl ArrowSource {
         max_messages: usize,
         max_bytes: usize,
     ) -> Result<Stop, CaptureError> {
-        let start_bytes = batch.data.len();
+        let start_bytes = batch.bytes();
         let mut count = 0usize;
         loop {
             if self.exhausted() {
@@ -311,13 +311,6 @@ impl ArrowSource {
                 let index = self.next_batch;
                 self.next_batch += 1;
                 self.load(index)?;
-                if let Some(cur) = &self.current {
-                    let added = batch.data.len() - start_bytes;
-                    let want = (max_messages - count)
-                        .saturating_mul(cur.value.mean_len())
-                        .min(max_bytes.saturating_sub(added));
-                    batch.data.reserve(want);
-                }
             }
             let Some(cur) = self.current.as_ref() else {
                 continue;
@@ -340,17 +333,18 @@ impl ArrowSource {
                 if !st.due(timestamp) {
                     return Ok(Stop::Waiting);
                 }
-                batch.push(
-                    partition,
-                    offset,
-                    timestamp.unwrap_or(-1),
-                    cur.value.get(row).unwrap_or(&[]),
-                );
+                // Values stay in the mapped file: the batch points at them.
+                let (buffer, range) = cur.value.shared(row);
+                if !batch.push_shared(buffer, partition, offset, timestamp.unwrap_or(-1), range) {
+                    // The batch holds the previous Arrow batch's values: this one goes in the
+                    // next read.
+                    return Ok(Stop::Limit);
+                }
                 st.parts[slot].1 = offset.saturating_add(1);
                 st.last = Some((partition, offset));
                 self.row += 1;
                 count += 1;
-                if count >= max_messages || batch.data.len() - start_bytes >= max_bytes {
+                if count >= max_messages || batch.bytes() - start_bytes >= max_bytes {
                     return Ok(Stop::Limit);
                 }
             }
@@ -372,7 +366,7 @@ impl KcatSource {
         max_messages: usize,
         max_bytes: usize,
     ) -> Result<Stop, CaptureError> {
-        let start_bytes = batch.data.len();
+        let start_bytes = batch.bytes();
         let mut count = 0usize;
         loop {
             let m = match self.pending.take() {
@@ -401,7 +395,7 @@ impl KcatSource {
             st.parts[slot].1 = m.offset.saturating_add(1);
             st.last = Some((m.partition, m.offset));
             count += 1;
-            if count >= max_messages || batch.data.len() - start_bytes >= max_bytes {
+            if count >= max_messages || batch.bytes() - start_bytes >= max_bytes {
                 return Ok(Stop::Limit);
             }
         }
