@@ -545,24 +545,26 @@ impl RowSink for Assembler {
         };
         for (di, dest) in plan.dests.iter().enumerate() {
             let (cell, null_src) = match &dest.source {
-                DestSource::Direct(s) => match slots[*s] {
-                    Slot::Null => (Cell::Null, true),
-                    slot => {
+                DestSource::Direct(s) => {
+                    let slot = slots[*s];
+                    self.cells.push(Cell::Null);
+                    self.src_null.push(matches!(slot, Slot::Null));
+                    if !matches!(slot, Slot::Null)
+                        && let Some(out) = self.cells.last_mut()
+                    {
                         let text = slot_text(slot, reader_bufs);
-                        let cell = dest
-                            .converter
-                            .convert(
-                                text,
-                                slot,
-                                &ctx,
-                                &mut self.row,
-                                &mut self.json,
-                                &mut self.nested,
-                            )
-                            .unwrap_or(Cell::Null);
-                        (cell, false)
+                        dest.converter.convert_into(
+                            text,
+                            slot,
+                            &ctx,
+                            &mut self.row,
+                            &mut self.json,
+                            &mut self.nested,
+                            out,
+                        );
                     }
-                },
+                    continue;
+                }
                 DestSource::Mapped(_) => (Cell::Null, false),
                 DestSource::Default(_) => match &self.default_text[di] {
                     None => (Cell::Null, true),

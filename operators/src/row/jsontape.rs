@@ -113,6 +113,8 @@ struct Frame {
     node: u32,
     /// Members seen so far.
     members: u32,
+    /// Whether it is an object (an array otherwise).
+    object: bool,
     /// Non-canonical tokens and whitespace runs seen before it opened.
     noncanonical: u32,
     spaces: u32,
@@ -189,6 +191,7 @@ impl JsonTape {
                     self.stack.push(Frame {
                         node: self.nodes.len() as u32,
                         members: 0,
+                        object: b == b'{',
                         noncanonical: c.noncanonical,
                         spaces: c.spaces,
                     });
@@ -239,7 +242,7 @@ impl JsonTape {
                         Err(ParseError::Syntax)
                     };
                 };
-                let object = self.nodes[top.node as usize].kind == Kind::Object;
+                let object = top.object;
                 let close = if object { b'}' } else { b']' };
                 match doc.get(i) {
                     None => return Err(ParseError::Eof),
@@ -301,7 +304,7 @@ impl JsonTape {
     }
 
     /// A string at its opening quote `i`; returns the index after its closing quote.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self, doc: &[u8], i: usize, c: &mut Counters) -> Result<usize, ParseError> {
         let mut j = i + 1;
         let mut flags = 0;
@@ -432,7 +435,8 @@ impl JsonTape {
 /// Skips whitespace from `i`, counting a run.
 #[inline(always)]
 fn skip_ws(doc: &[u8], mut i: usize, c: &mut Counters) -> usize {
-    if i < doc.len() && WS[doc[i] as usize] {
+    // Every whitespace byte is at most b' ': one compare rules out almost every byte.
+    if i < doc.len() && doc[i] <= b' ' && WS[doc[i] as usize] {
         c.spaces += 1;
         i += 1;
         while i < doc.len() && WS[doc[i] as usize] {
