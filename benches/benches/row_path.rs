@@ -6,7 +6,8 @@
 //! --bench row_path` compiles like the floor (built with `-march=native`); plain
 //! `cargo bench -p routinely-benches --bench row_path` measures the portable build.
 //! `ROUTINELY_BENCH_BYTES` sets the file size (default 256M). Besides the row path it reports
-//! simd-json's tape parse alone on the same messages: the ceiling of any row path built on it.
+//! its own JSON parse alone and simd-json's tape parse alone on the same messages: how much of
+//! the row path is parsing, and the ceiling a row path built on simd-json would have.
 
 use std::time::Instant;
 
@@ -51,6 +52,10 @@ fn main() {
             .map(|_| simd_json_tape_pass(&msgs))
             .fold(f64::MAX, f64::min);
         let tape_mb_s = data.len() as f64 / tape_best / 1e6;
+        let parse_best = (0..3)
+            .map(|_| routinely_benches::parse_only_pass(&msgs))
+            .fold(f64::MAX, f64::min);
+        let parse_mb_s = data.len() as f64 / parse_best / 1e6;
         let floor = simdjson_floor().and_then(|exe| floor_mb_per_s(&exe, &file));
         summary.push(serde_json::json!({
             "case": name,
@@ -60,9 +65,11 @@ fn main() {
             "seconds": best,
             "mb_per_s": mb_s,
             "rows_per_s": msgs.len() as f64 / best,
+            "parse_only_mb_per_s": parse_mb_s,
             "simd_json_tape_only_mb_per_s": tape_mb_s,
             "simdjson_floor_mb_per_s": floor,
             "ratio_to_floor": floor.map(|f| mb_s / f),
+            "parse_only_ratio_to_floor": floor.map(|f| parse_mb_s / f),
             "tape_only_ratio_to_floor": floor.map(|f| tape_mb_s / f),
         }));
     }
