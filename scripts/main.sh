@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+. scripts/deps.sh
 cargo build --release --quiet -p routinely-pipeline --bin routinely
 bin=target/release/routinely
 demo=target/demo

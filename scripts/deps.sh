@@ -1,0 +1,18 @@
+# Sourced by main.sh and test.sh: installs the build tools a fresh Debian machine lacks.
+# librdkafka is built from source by the rdkafka crate, with cmake, a C/C++ compiler and
+# OpenSSL / zlib headers.
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v cc >/dev/null || need+=(build-essential)
+command -v c++ >/dev/null || need+=(g++)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+command -v python3 >/dev/null || need+=(python3 python3-pip)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing ${need[*]}" >&2
+  sudo_=""
+  [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+  $sudo_ apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need[@]}" >/dev/null
+fi
