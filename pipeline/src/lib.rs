@@ -1,6 +1,6 @@
 //! routinely's runtime and command line: captures and message files, `preview`, the progress
 //! store, the sinks, and the job runtime that runs a job on timely dataflow (`run`, `bench`).
-//! The `routinely` binary in `main.rs` is a thin shell over this library.
+//! `topic` moves topics to and from captures (`capture`, `produce`). The `routinely` binary in `main.rs` is a thin shell over this library.
 
 pub mod capture;
 pub mod messages;
@@ -11,3 +11,4 @@ pub mod runtime;
 pub mod show;
 pub mod sink;
 pub mod summary;
+pub mod topic;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,7 +13,7 @@ use routinely_pipeline::messages::{MessagesFormat, read_messages};
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunReport, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::summary::JobSummary;
-use routinely_pipeline::{preview, process, progress, show};
+use routinely_pipeline::{preview, process, progress, show, topic};
 use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
@@ -34,8 +35,11 @@ enum Command {
     Bench(BenchArgs),
     /// Writes a synthetic clickstream capture.
     Gen(GenArgs),
-    /// Capture files: conversion between the kcat -J and Arrow formats.
+    /// Captures offset ranges of a live topic into a capture file, or converts a capture
+    /// between the kcat -J and Arrow formats (`capture convert IN OUT`).
     Capture(CaptureArgs),
+    /// Writes a capture into a topic, keeping partitions, keys, headers and timestamps.
+    Produce(ProduceArgs),
     /// Lists a job's decided epochs: offset ranges, labels, row counts, commit times.
     Ledger(LedgerArgs),
 }
@@ -168,9 +172,61 @@ struct GenArgs {
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct CaptureArgs {
     #[command(subcommand)]
-    command: CaptureCommand,
+    command: Option<CaptureCommand>,
+    #[command(flatten)]
+    live: LiveCaptureArgs,
+}
+
+/// `routinely capture --brokers B --topic T ... --out FILE`.
+#[derive(Args)]
+struct LiveCaptureArgs {
+    /// Bootstrap servers (host:port,...).
+    #[arg(long)]
+    brokers: Option<String>,
+    /// Topic to capture.
+    #[arg(long)]
+    topic: Option<String>,
+    /// Partitions to capture, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    partitions: Option<Vec<i32>>,
+    /// Start of each partition's range: beginning (default), end, an offset,
+    /// PARTITION:OFFSET,... or "yyyy-MM-dd HH:mm:ss".
+    #[arg(long, default_value = "beginning")]
+    from: String,
+    /// End of each range (exclusive): now (default: the high watermark when the capture
+    /// starts), an offset, PARTITION:OFFSET,... or "yyyy-MM-dd HH:mm:ss".
+    #[arg(long, default_value = "now")]
+    to: String,
+    /// Timezone of datetimes in --from / --to.
+    #[arg(long, default_value = "UTC")]
+    timezone: String,
+    /// Output capture: `.arrow` for the Arrow capture, anything else kcat -J lines.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// librdkafka property, KEY=VALUE (repeatable): security.protocol, sasl.*, ssl.*, ...
+    #[arg(short = 'X', long = "property", value_name = "KEY=VALUE")]
+    properties: Vec<String>,
+    /// Give up after this many seconds without a message while ranges are unfinished.
+    #[arg(long, default_value_t = 60)]
+    idle_timeout: u64,
+}
+
+#[derive(Args)]
+struct ProduceArgs {
+    /// The capture to produce (either format).
+    file: PathBuf,
+    /// Bootstrap servers (host:port,...).
+    #[arg(long)]
+    brokers: String,
+    /// Topic to write to; it must have every partition the capture uses.
+    #[arg(long)]
+    topic: String,
+    /// librdkafka property, KEY=VALUE (repeatable).
+    #[arg(short = 'X', long = "property", value_name = "KEY=VALUE")]
+    properties: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -541,12 +597,74 @@ fn run_gen(args: GenArgs) -> Result<(), UserError> {
 
 fn run_capture(args: CaptureArgs) -> Result<(), UserError> {
     match args.command {
-        CaptureCommand::Convert { input, output } => {
+        Some(CaptureCommand::Convert { input, output }) => {
             let stats = capture::convert(&input, &output)?;
             eprintln!("{stats}");
         }
+        None => {
+            let live = args.live;
+            let missing = |what: &str| {
+                anyhow::anyhow!("capture: {what} is required (or use `capture convert IN OUT`)")
+            };
+            let brokers = live.brokers.ok_or_else(|| missing("--brokers"))?;
+            let topic = live.topic.ok_or_else(|| missing("--topic"))?;
+            let out = live.out.ok_or_else(|| missing("--out"))?;
+            let (tz, _) = routinely_schemas::TimeZone::parse_property(&live.timezone)
+                .map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
+            let opts = topic::CaptureTopicOptions {
+                brokers,
+                topic,
+                partitions: live.partitions,
+                from: topic::Position::parse(&live.from, &tz)
+                    .map_err(|e| anyhow::anyhow!("--from: {e}"))?,
+                to: topic::Position::parse(&live.to, &tz)
+                    .map_err(|e| anyhow::anyhow!("--to: {e}"))?,
+                format: capture::CaptureFormat::from_extension(&out),
+                out,
+                properties: key_values(&live.properties)?,
+                idle_timeout: Duration::from_secs(live.idle_timeout.max(1)),
+            };
+            let result = topic::capture_topic(&opts).map_err(|e| CliError::Runtime(e.into()))?;
+            for r in &result.ranges {
+                eprintln!("partition {}  [{}, {})", r.partition, r.start, r.end);
+            }
+            eprintln!("{}", result.stats);
+        }
     }
     Ok(())
+}
+
+fn run_produce(args: ProduceArgs) -> Result<(), UserError> {
+    let opts = topic::ProduceOptions {
+        brokers: args.brokers,
+        topic: args.topic,
+        properties: key_values(&args.properties)?,
+        flush_timeout: Duration::from_secs(60),
+    };
+    let stats = topic::produce(&args.file, &opts).map_err(|e| match e {
+        topic::TopicError::Capture(_) | topic::TopicError::Missing { .. } => {
+            CliError::User(e.into())
+        }
+        other => CliError::Runtime(other.into()),
+    })?;
+    eprintln!(
+        "produced {} messages ({} value bytes) to `{}`",
+        stats.messages, stats.value_bytes, opts.topic
+    );
+    Ok(())
+}
+
+/// `KEY=VALUE` options.
+fn key_values(items: &[String]) -> Result<Vec<(String, String)>, UserError> {
+    items
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| anyhow::anyhow!("-X {kv}: expected KEY=VALUE").into())
+        })
+        .collect()
 }
 
 fn run_ledger(args: LedgerArgs) -> Result<(), UserError> {
@@ -575,6 +693,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => run_bench(args),
         Command::Gen(args) => run_gen(args),
         Command::Capture(args) => run_capture(args),
+        Command::Produce(args) => run_produce(args),
         Command::Ledger(args) => run_ledger(args),
     };
     match result {

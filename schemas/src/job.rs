@@ -1156,6 +1156,13 @@ fn broker_item_ok(item: &str) -> bool {
     }
 }
 
+/// A Kafka offset datetime as Doris's `kafka_offsets` / `kafka_default_offsets` write it
+/// (`yyyy-MM-dd HH:mm:ss`), read in `tz`, as milliseconds since the epoch; `None` when the
+/// text is not in that form.
+pub fn datetime_epoch_ms(text: &str, tz: &TimeZone) -> Option<i64> {
+    parse_offset_datetime(text).map(|dt| tz.utc_from_local(dt) * 1000)
+}
+
 /// `OFFSET_BEGINNING` / `OFFSET_END` (any case) or a datetime, for the default offset.
 fn parse_default_offset(v: &str, tz: &TimeZone) -> Result<KafkaOffset, JobError> {
     if let Some(dt) = parse_offset_datetime(v) {
