@@ -9,6 +9,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 command -v python3 >/dev/null || need+=(python3 python3-pip)
+# The Kafka tests compare with kcat (Debian's links librdkafka 2.0.2; it talks to the mock cluster).
+command -v kcat >/dev/null || need+=(kcat)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   sudo_=""

@@ -377,3 +377,56 @@ fn the_command_line_produces_and_captures_against_a_broker_process() {
     assert_ne!(code, 0);
     assert!(err.contains("nope"), "{err}");
 }
+
+#[test]
+fn a_real_kcat_capture_of_the_topic_reads_back_as_the_messages_produced() {
+    let dir = scratch("kcat");
+    let source = generated(&dir, 600, 2);
+    let broker = MockBroker::start(&["events:2"]);
+    let src = source.to_str().expect("utf-8 path");
+    let (code, err) = routinely(&[
+        "produce",
+        src,
+        "--brokers",
+        &broker.bootstrap,
+        "--topic",
+        "events",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // kcat is installed by the test command (scripts/deps.sh).
+    let out = Command::new("kcat")
+        .args([
+            "-C",
+            "-b",
+            &broker.bootstrap,
+            "-t",
+            "events",
+            "-J",
+            "-e",
+            "-q",
+        ])
+        .args(["-o", "beginning"])
+        .output()
+        .expect("kcat (scripts/deps.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = dir.join("kcat.jsonl");
+    std::fs::write(&lines, &out.stdout).expect("write");
+    assert_eq!(
+        capture::detect(&lines).expect("detect"),
+        CaptureFormat::Kcat
+    );
+    let (a, b) = (sorted(&source), sorted(&lines));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (x.partition, x.offset, &x.key, &x.value, x.timestamp_ms),
+            (y.partition, y.offset, &y.key, &y.value, y.timestamp_ms)
+        );
+        // kcat prints header values as strings, a null value as null.
+        assert_eq!(x.headers, y.headers);
+    }
+}
