@@ -3,6 +3,7 @@
 //! `topic` moves topics to and from captures (`capture`, `produce`). The `routinely` binary in `main.rs` is a thin shell over this library.
 
 pub mod capture;
+pub mod control;
 pub mod messages;
 pub mod preview;
 pub mod process;

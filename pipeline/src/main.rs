@@ -13,7 +13,7 @@ use routinely_pipeline::messages::{MessagesFormat, read_messages};
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunReport, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::summary::JobSummary;
-use routinely_pipeline::{preview, process, progress, show, topic};
+use routinely_pipeline::{control, preview, process, progress, show, topic};
 use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
@@ -40,6 +40,8 @@ enum Command {
     Capture(CaptureArgs),
     /// Writes a capture into a topic, keeping partitions, keys, headers and timestamps.
     Produce(ProduceArgs),
+    /// Applies PAUSE / RESUME / STOP / ALTER ROUTINE LOAD to a job's state directory.
+    Sql(SqlArgs),
     /// Lists a job's decided epochs: offset ranges, labels, row counts, commit times.
     Ledger(LedgerArgs),
 }
@@ -212,6 +214,18 @@ struct LiveCaptureArgs {
     /// Give up after this many seconds without a message while ranges are unfinished.
     #[arg(long, default_value_t = 60)]
     idle_timeout: u64,
+}
+
+#[derive(Args)]
+struct SqlArgs {
+    /// The job's state directory.
+    #[arg(long)]
+    state: PathBuf,
+    /// File holding the job's CREATE ROUTINE LOAD statement (needed for ALTER).
+    #[arg(long)]
+    job: Option<PathBuf>,
+    /// The statement, e.g. "PAUSE ROUTINE LOAD FOR db.job".
+    statement: String,
 }
 
 #[derive(Args)]
@@ -634,6 +648,26 @@ fn run_capture(args: CaptureArgs) -> Result<(), UserError> {
     Ok(())
 }
 
+fn run_sql(args: SqlArgs) -> Result<(), UserError> {
+    let job = match &args.job {
+        None => None,
+        Some(path) => match parse_statement(&read(path)?) {
+            Ok(Statement::CreateRoutineLoad(job)) => Some(job),
+            Ok(_) => {
+                return Err(anyhow::anyhow!(
+                    "job {}: expected a CREATE ROUTINE LOAD statement",
+                    path.display()
+                )
+                .into());
+            }
+            Err(e) => return Err(anyhow::anyhow!("job {}: {e}", path.display()).into()),
+        },
+    };
+    let done = control::execute(&args.state, &args.statement, job.as_ref())?;
+    eprintln!("{done}");
+    Ok(())
+}
+
 fn run_produce(args: ProduceArgs) -> Result<(), UserError> {
     let opts = topic::ProduceOptions {
         brokers: args.brokers,
@@ -694,6 +728,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => run_gen(args),
         Command::Capture(args) => run_capture(args),
         Command::Produce(args) => run_produce(args),
+        Command::Sql(args) => run_sql(args),
         Command::Ledger(args) => run_ledger(args),
     };
     match result {

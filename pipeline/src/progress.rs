@@ -188,6 +188,82 @@ pub enum Record {
         /// Why.
         reason: String,
     },
+    /// The job was paused (by the user, or by itself with Doris's reason).
+    Paused {
+        /// `ReasonOfStateChanged`.
+        reason: String,
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
+    /// The job was resumed.
+    Resumed {
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
+    /// The job was stopped: final, as in Doris.
+    Stopped {
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
+    /// An `ALTER ROUTINE LOAD` was applied while the job was paused. Its statement is
+    /// re-applied to the job's CREATE statement at every start; its partitions' start offsets
+    /// replace their progress until a decision covers them.
+    Altered {
+        /// The statement as written.
+        statement: String,
+        /// The start offsets it sets.
+        offsets: Vec<(i32, StartSpec)>,
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
+}
+
+/// Where an altered partition starts: `kafka_offsets` as ALTER gives it, resolved by the
+/// source when the job next starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartSpec {
+    /// `OFFSET_BEGINNING`.
+    Beginning,
+    /// `OFFSET_END`.
+    End,
+    /// An offset.
+    Offset(i64),
+    /// The first offset at or after this time (milliseconds since the Unix epoch).
+    TimeMs(i64),
+}
+
+impl From<&routinely_schemas::job::KafkaOffset> for StartSpec {
+    fn from(o: &routinely_schemas::job::KafkaOffset) -> StartSpec {
+        use routinely_schemas::job::KafkaOffset;
+        match o {
+            KafkaOffset::Beginning => StartSpec::Beginning,
+            KafkaOffset::End => StartSpec::End,
+            KafkaOffset::Offset(n) => StartSpec::Offset(*n),
+            KafkaOffset::Time { epoch_ms, .. } => StartSpec::TimeMs(*epoch_ms),
+        }
+    }
+}
+
+/// A job's state as its records leave it (Doris's states; a job that is not paused or
+/// stopped runs whenever `routinely run` runs it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum JobStatus {
+    /// Runnable.
+    #[default]
+    Runnable,
+    /// Paused, with `ReasonOfStateChanged` and when.
+    Paused {
+        /// Why.
+        reason: String,
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
+    /// Stopped for good.
+    Stopped {
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
 }
 
 /// A progress store failure.
@@ -267,6 +343,9 @@ pub enum ProgressError {
         /// End.
         end: i64,
     },
+    /// A job state change the job's state does not allow.
+    #[error("{0}")]
+    State(String),
     /// A transition the epoch's history does not allow.
     #[error("epoch {epoch}: {message}")]
     Invalid {
@@ -354,6 +433,14 @@ pub struct ProgressState {
     /// Aborted epochs not decided again, in epoch order, with the reason: a restart re-loads
     /// each from exactly its recorded ranges and decides it again under the same epoch.
     pub to_reload: Vec<(DecisionRecord, String)>,
+    /// Paused, stopped or runnable.
+    pub status: JobStatus,
+    /// `ALTER ROUTINE LOAD` statements applied, in order: the job is its CREATE statement
+    /// with these applied.
+    pub alters: Vec<String>,
+    /// Partitions whose start an ALTER set and no decision has covered since: they start
+    /// there instead of at their progress.
+    pub start_overrides: BTreeMap<i32, StartSpec>,
     decided: EpochSet,
 }
 
@@ -503,6 +590,7 @@ impl ProgressState {
                     self.next_epoch = d.epoch + 1;
                 }
                 for r in &d.ranges {
+                    self.start_overrides.remove(&r.partition);
                     let e = self.next_offsets.entry(r.partition).or_insert(r.end);
                     *e = (*e).max(r.end);
                 }
@@ -514,6 +602,29 @@ impl ProgressState {
                     if self.last_committed.is_none_or(|l| *epoch > l) {
                         self.last_committed = Some(*epoch);
                     }
+                }
+            }
+            Record::Paused { reason, at_ms } => {
+                if !matches!(self.status, JobStatus::Stopped { .. }) {
+                    self.status = JobStatus::Paused {
+                        reason: reason.clone(),
+                        at_ms: *at_ms,
+                    };
+                }
+            }
+            Record::Resumed { .. } => {
+                if matches!(self.status, JobStatus::Paused { .. }) {
+                    self.status = JobStatus::Runnable;
+                }
+            }
+            Record::Stopped { at_ms } => self.status = JobStatus::Stopped { at_ms: *at_ms },
+            Record::Altered {
+                statement, offsets, ..
+            } => {
+                self.alters.push(statement.clone());
+                for (p, spec) in offsets {
+                    self.start_overrides.insert(*p, spec.clone());
+                    self.next_offsets.remove(p);
                 }
             }
             Record::Aborted { epoch, reason } => {
@@ -891,6 +1002,62 @@ impl ProgressStore {
         })
     }
 
+    /// Pauses the job with `reason` (Doris's `ReasonOfStateChanged`). Pausing a paused job
+    /// keeps its first reason; a stopped job cannot be paused.
+    pub fn pause(&mut self, reason: &str) -> Result<(), ProgressError> {
+        match &self.state.status {
+            JobStatus::Paused { .. } => Ok(()),
+            JobStatus::Stopped { .. } => Err(ProgressError::State(
+                "the job is STOPPED; a stopped job cannot be paused".into(),
+            )),
+            JobStatus::Runnable => self.append(Record::Paused {
+                reason: reason.to_string(),
+                at_ms: now_ms(),
+            }),
+        }
+    }
+
+    /// Resumes a paused job (a runnable job is left as it is).
+    pub fn resume(&mut self) -> Result<(), ProgressError> {
+        match &self.state.status {
+            JobStatus::Paused { .. } => self.append(Record::Resumed { at_ms: now_ms() }),
+            JobStatus::Runnable => Ok(()),
+            JobStatus::Stopped { .. } => Err(ProgressError::State(
+                "the job is STOPPED; a stopped job cannot be resumed".into(),
+            )),
+        }
+    }
+
+    /// Stops the job for good.
+    pub fn stop(&mut self) -> Result<(), ProgressError> {
+        if matches!(self.state.status, JobStatus::Stopped { .. }) {
+            return Ok(());
+        }
+        self.append(Record::Stopped { at_ms: now_ms() })
+    }
+
+    /// Records an `ALTER ROUTINE LOAD` (already validated against the job by the caller)
+    /// and the start offsets it sets. As in Doris, only a PAUSED job can be altered.
+    pub fn altered(
+        &mut self,
+        statement: &str,
+        offsets: Vec<(i32, StartSpec)>,
+    ) -> Result<(), ProgressError> {
+        match &self.state.status {
+            JobStatus::Paused { .. } => self.append(Record::Altered {
+                statement: statement.to_string(),
+                offsets,
+                at_ms: now_ms(),
+            }),
+            JobStatus::Runnable => Err(ProgressError::State(
+                "Only supports modification of PAUSED jobs".into(),
+            )),
+            JobStatus::Stopped { .. } => Err(ProgressError::State(
+                "the job is STOPPED; a stopped job cannot be altered".into(),
+            )),
+        }
+    }
+
     /// Records that a decided, uncommitted epoch's transactions were lost: it must be
     /// re-loaded from its ranges and decided again. Aborting an aborted epoch is `Ok`.
     pub fn aborted(&mut self, epoch: u64, reason: &str) -> Result<(), ProgressError> {
@@ -1013,6 +1180,21 @@ pub struct LedgerRun {
     pub processes: usize,
 }
 
+/// A change of the job's state in the ledger (pause, resume, stop, alter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerEvent {
+    /// The last epoch decided before it (`None`: before any).
+    pub after_epoch: Option<u64>,
+    /// `PAUSED`, `RESUMED`, `STOPPED` or `ALTERED`.
+    pub kind: &'static str,
+    /// The reason (pause) or the statement (alter).
+    pub detail: String,
+    /// Partitions whose start offsets it moved (alter).
+    pub reset_partitions: Vec<i32>,
+    /// When (milliseconds since the Unix epoch).
+    pub at_ms: i64,
+}
+
 /// Every decision of a job, for `routinely ledger`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ledger {
@@ -1020,6 +1202,8 @@ pub struct Ledger {
     pub identity: Option<JobIdentity>,
     /// Runs, in order.
     pub runs: Vec<LedgerRun>,
+    /// State changes, in order.
+    pub events: Vec<LedgerEvent>,
     /// Decisions by epoch (an aborted attempt before the decision that replaced it).
     pub entries: Vec<LedgerEntry>,
     /// What the read found at the end of the log.
@@ -1032,12 +1216,50 @@ pub fn ledger(dir: impl AsRef<Path>) -> Result<Ledger, ProgressError> {
     let mut ledger = Ledger {
         identity: None,
         runs: Vec::new(),
+        events: Vec::new(),
         entries: Vec::new(),
         report: store.report().clone(),
     };
     let mut latest: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut last_epoch: Option<u64> = None;
     for record in store.records()? {
-        match record? {
+        let record = record?;
+        if let Record::Decided(d) = &record {
+            last_epoch = last_epoch.max(Some(d.epoch));
+        }
+        let event = |kind, detail: String, reset_partitions, at_ms| LedgerEvent {
+            after_epoch: last_epoch,
+            kind,
+            detail,
+            reset_partitions,
+            at_ms,
+        };
+        match record {
+            Record::Paused { reason, at_ms } => {
+                ledger
+                    .events
+                    .push(event("PAUSED", reason, Vec::new(), at_ms))
+            }
+            Record::Resumed { at_ms } => {
+                ledger
+                    .events
+                    .push(event("RESUMED", String::new(), Vec::new(), at_ms))
+            }
+            Record::Stopped { at_ms } => {
+                ledger
+                    .events
+                    .push(event("STOPPED", String::new(), Vec::new(), at_ms))
+            }
+            Record::Altered {
+                statement,
+                offsets,
+                at_ms,
+            } => ledger.events.push(event(
+                "ALTERED",
+                statement,
+                offsets.iter().map(|(p, _)| *p).collect(),
+                at_ms,
+            )),
             Record::JobIdentity(id) => {
                 if ledger.identity.is_none() {
                     ledger.identity = Some(id);
@@ -1094,12 +1316,23 @@ pub fn ledger(dir: impl AsRef<Path>) -> Result<Ledger, ProgressError> {
 impl Ledger {
     /// Checks that the decided ranges of every partition tile its offsets: each epoch's range
     /// starts where the previous one ended, none ends before it starts. Superseded (aborted
-    /// then re-decided) attempts are skipped.
+    /// then re-decided) attempts are skipped. An ALTER that moved a partition's start begins
+    /// a new tiling of that partition.
     pub fn verify_tiling(&self) -> Result<(), String> {
         let mut problems = Vec::new();
         let mut ends: BTreeMap<i32, (i64, u64)> = BTreeMap::new();
+        let mut resets = self
+            .events
+            .iter()
+            .filter(|e| !e.reset_partitions.is_empty())
+            .peekable();
         for entry in self.entries.iter().filter(|e| !e.superseded) {
             let d = &entry.decision;
+            while let Some(reset) = resets.next_if(|r| r.after_epoch.is_none_or(|a| a < d.epoch)) {
+                for p in &reset.reset_partitions {
+                    ends.remove(p);
+                }
+            }
             let mut ranges = d.ranges.clone();
             ranges.sort_by_key(|r| (r.partition, r.start));
             for r in ranges {
@@ -1144,6 +1377,14 @@ impl Ledger {
                 "started_at_ms": r.started_at_ms,
                 "workers": r.workers,
                 "processes": r.processes,
+            })).collect::<Vec<_>>(),
+            "events": self.events.iter().map(|e| json!({
+                "kind": e.kind,
+                "after_epoch": e.after_epoch,
+                "detail": e.detail,
+                "reset_partitions": e.reset_partitions,
+                "at": format_utc_ms(e.at_ms),
+                "at_ms": e.at_ms,
             })).collect::<Vec<_>>(),
             "epochs": self.entries.iter().map(|e| {
                 let d = &e.decision;
@@ -1191,6 +1432,17 @@ impl fmt::Display for Ledger {
                 r.workers,
                 r.processes
             )?;
+        }
+        for e in &self.events {
+            let after = e.after_epoch.map_or_else(
+                || "before any epoch".to_string(),
+                |a| format!("after epoch {a}"),
+            );
+            write!(f, "{} {} UTC ({after})", e.kind, format_utc_ms(e.at_ms))?;
+            if !e.detail.is_empty() {
+                write!(f, ": {}", e.detail)?;
+            }
+            writeln!(f)?;
         }
         let (mut committed, mut pending, mut aborted) = (0, 0, 0);
         let mut totals = RowCounts::default();

@@ -740,3 +740,72 @@ fn decision_records_and_decisions() {
     assert_eq!(back.counts(), r.counts);
     assert_eq!(back.ranges(), r.ranges);
 }
+
+#[test]
+fn pause_alter_resume_and_stop_follow_doris_rules() {
+    use routinely_pipeline::progress::{JobStatus, StartSpec};
+    let dir = temp_dir("states");
+    let mut store = populated(&dir.0);
+    // ALTER of a running job is refused, as Doris refuses it.
+    let err = store
+        .altered("ALTER ...", vec![(0, StartSpec::Offset(5))])
+        .expect_err("not paused");
+    assert!(err.to_string().contains("PAUSED"), "{err}");
+    store.pause("Offset out of range").unwrap();
+    store.pause("a second reason is ignored").unwrap();
+    assert!(matches!(
+        &store.state().status,
+        JobStatus::Paused { reason, .. } if reason == "Offset out of range"
+    ));
+    // Partition 0 moves back to 5 (an overlap that only an ALTER may cause).
+    store
+        .altered(
+            "ALTER ROUTINE LOAD FOR job FROM KAFKA(\"kafka_partitions\"=\"0\", \"kafka_offsets\"=\"5\")",
+            vec![(0, StartSpec::Offset(5))],
+        )
+        .unwrap();
+    assert_eq!(store.state().next_offsets.get(&0), None);
+    assert_eq!(store.state().next_offsets.get(&1), Some(&9));
+    assert_eq!(
+        store.state().start_overrides.get(&0),
+        Some(&StartSpec::Offset(5))
+    );
+    store.resume().unwrap();
+    assert_eq!(store.state().status, JobStatus::Runnable);
+    drop(store);
+
+    // Reopened: the same state; the next decision starts partition 0 at 5 and clears the
+    // override; partition 1 must still continue at 9.
+    let (mut store, _) = ProgressStore::open(&dir.0, identity("job")).unwrap();
+    assert_eq!(store.state().alters.len(), 1);
+    assert!(
+        store
+            .decide(&decision(3, vec![range(0, 5, 8), range(1, 10, 12)]))
+            .is_err(),
+        "partition 1 is not reset: a gap is refused"
+    );
+    store
+        .decide(&decision(3, vec![range(0, 5, 8), range(1, 9, 12)]))
+        .unwrap();
+    assert!(store.state().start_overrides.is_empty());
+    assert_eq!(store.state().next_offsets.get(&0), Some(&8));
+    store.stop().unwrap();
+    assert!(store.resume().is_err());
+    assert!(store.pause("x").is_err());
+    drop(store);
+
+    // The ledger shows the events and still tiles: the ALTER starts a new tiling of
+    // partition 0.
+    let ledger = progress::ledger(&dir.0).unwrap();
+    let kinds: Vec<&str> = ledger.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["PAUSED", "ALTERED", "RESUMED", "STOPPED"]);
+    assert_eq!(ledger.events[1].after_epoch, Some(2));
+    assert_eq!(ledger.events[1].reset_partitions, vec![0]);
+    ledger.verify_tiling().unwrap();
+    let text = ledger.to_string();
+    assert!(
+        text.contains("PAUSED") && text.contains("Offset out of range"),
+        "{text}"
+    );
+    assert_eq!(ledger.to_json()["events"][1]["kind"], "ALTERED");
+}
