@@ -3,6 +3,7 @@
 //! The `routinely` binary in `main.rs` is a thin shell over this library.
 
 pub mod capture;
+pub mod kafka;
 pub mod messages;
 pub mod preview;
 pub mod process;

@@ -1156,6 +1156,12 @@ fn broker_item_ok(item: &str) -> bool {
     }
 }
 
+/// A `"yyyy-MM-dd HH:mm:ss"` datetime, as `kafka_offsets` takes it, read in `tz`: milliseconds
+/// since the epoch (`None` when the text is no such datetime). Used for `run --until`.
+pub fn offset_datetime_ms(text: &str, tz: &TimeZone) -> Option<i64> {
+    parse_offset_datetime(text).map(|dt| tz.utc_from_local(dt) * 1000)
+}
+
 /// `OFFSET_BEGINNING` / `OFFSET_END` (any case) or a datetime, for the default offset.
 fn parse_default_offset(v: &str, tz: &TimeZone) -> Result<KafkaOffset, JobError> {
     if let Some(dt) = parse_offset_datetime(v) {
