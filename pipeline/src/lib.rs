@@ -1,9 +1,12 @@
 //! routinely's runtime and command line: captures and message files, `preview`, the progress
 //! store, the sinks, and the job runtime that runs a job on timely dataflow (`run`, `bench`).
-//! `topic` moves topics to and from captures (`capture`, `produce`). The `routinely` binary in `main.rs` is a thin shell over this library.
+//! `kafka` is the live source; `topic` moves topics to and from captures (`capture`,
+//! `produce`); `control` applies PAUSE / RESUME / STOP / ALTER to a job's store. The
+//! `routinely` binary in `main.rs` is a thin shell over this library.
 
 pub mod capture;
 pub mod control;
+pub mod kafka;
 pub mod messages;
 pub mod preview;
 pub mod process;

@@ -94,8 +94,9 @@ struct JobArgs {
     /// File holding the CREATE ROUTINE LOAD statement.
     #[arg(long)]
     job: PathBuf,
-    /// Where to read: capture:FILE (kcat -J lines or an Arrow capture).
-    #[arg(long)]
+    /// Where to read: kafka (the job's kafka_broker_list), kafka:HOST:PORT,... (other
+    /// brokers) or capture:FILE (kcat -J lines or an Arrow capture).
+    #[arg(long, default_value = "kafka")]
     source: String,
     /// Replay a capture at its original timestamps times this speed (default: as fast as
     /// possible).
@@ -125,6 +126,11 @@ struct RunArgs {
     /// The job's state directory (progress store). Default: state/<job name>.
     #[arg(long)]
     state: Option<PathBuf>,
+    /// Kafka: end the run by itself once every partition is committed up to `now` (each
+    /// partition's high watermark when the run starts), PARTITION:OFFSET,... (exclusive end
+    /// offsets) or "yyyy-MM-dd HH:mm:ss" (the job's timezone: messages before it).
+    #[arg(long)]
+    until: Option<String>,
     /// Print the summary as JSON instead of the SHOW ROUTINE LOAD form.
     #[arg(long)]
     json: bool,
@@ -282,6 +288,7 @@ impl<E: Into<anyhow::Error>> From<E> for CliError {
 fn run_failure(e: runtime::RunError) -> CliError {
     match e {
         runtime::RunError::Plan(p) => CliError::User(p.into()),
+        runtime::RunError::NotRunnable(why) => CliError::User(anyhow::anyhow!("{why}")),
         other => CliError::Runtime(anyhow::anyhow!("{other}")),
     }
 }
@@ -387,8 +394,17 @@ fn pacing(args: &JobArgs) -> Result<Pacing, UserError> {
 
 fn run_job(args: RunArgs) -> Result<(), UserError> {
     let (table, job) = statements(&args.job)?;
-    let source =
+    let mut source =
         SourceSpec::parse(&args.job.source, pacing(&args.job)?).map_err(anyhow::Error::msg)?;
+    if let Some(text) = &args.until {
+        let SourceSpec::Kafka { until, .. } = &mut source else {
+            return Err(anyhow::anyhow!("--until applies to the kafka source only").into());
+        };
+        *until = Some(
+            routinely_pipeline::kafka::Until::parse(text, &job.properties.time_zone)
+                .map_err(anyhow::Error::msg)?,
+        );
+    }
     let sink = SinkSpec::parse(&args.sink).map_err(anyhow::Error::msg)?;
     let state = args
         .state
@@ -432,13 +448,24 @@ fn summarize<'a>(
     let store = progress::ProgressStore::open_read_only(state)
         .map_err(|e| anyhow::anyhow!("progress store: {e}"))?;
     let st = store.state().clone();
-    let SourceSpec::Capture { path, .. } = source;
-    let ends = capture::end_offsets(path).unwrap_or_default();
-    let lag = st
-        .next_offsets
-        .iter()
-        .map(|(p, next)| (*p, ends.get(p).map_or(-1, |end| (end - next).max(0))))
-        .collect();
+    let (lag, shown_source) = match source {
+        SourceSpec::Capture { path, .. } => {
+            let ends = capture::end_offsets(path).unwrap_or_default();
+            let lag = st
+                .next_offsets
+                .iter()
+                .map(|(p, next)| (*p, ends.get(p).map_or(-1, |end| (end - next).max(0))))
+                .collect();
+            (lag, format!("capture:{}", path.display()))
+        }
+        SourceSpec::Kafka { brokers, .. } => {
+            let brokers = routinely_pipeline::kafka::brokers(job, brokers.as_deref());
+            (
+                routinely_pipeline::kafka::lag(job, &brokers, &st.next_offsets),
+                brokers,
+            )
+        }
+    };
     let (state_name, reason) = if report.stopped {
         (
             "PAUSED",
@@ -456,7 +483,7 @@ fn summarize<'a>(
         counts: st.totals,
         committed_epochs: st.committed_epochs,
         execute_ms: report.elapsed.as_millis() as u64,
-        source: format!("capture:{}", path.display()),
+        source: shown_source,
         other: format!(
             "this run: {} epochs committed, {} rows loaded in {:.1}s",
             report.committed.len(),
@@ -468,8 +495,12 @@ fn summarize<'a>(
 
 fn run_bench(args: BenchArgs) -> Result<(), UserError> {
     let (table, job) = statements(&args.job)?;
-    let source =
+    let mut source =
         SourceSpec::parse(&args.job.source, pacing(&args.job)?).map_err(anyhow::Error::msg)?;
+    // A Kafka bench reads what the topic holds when it starts.
+    if let SourceSpec::Kafka { until, .. } = &mut source {
+        *until = Some(routinely_pipeline::kafka::Until::Now);
+    }
     let sink = SinkSpec::parse(&args.sink).map_err(anyhow::Error::msg)?;
     let fresh = args.state.is_none();
     let state = args.state.unwrap_or_else(|| {

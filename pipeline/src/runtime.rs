@@ -12,9 +12,14 @@
 //! ```
 //!
 //! A partition belongs to worker `partition % workers`. A capture run ends by itself once the
-//! whole capture is committed; a stop request (Ctrl-C, SIGTERM) makes every source close its
-//! open epoch, and the run ends once those epochs are committed: nothing is half committed.
+//! whole capture is committed, a bounded Kafka run (`SourceSpec::Kafka { until: Some(..) }`)
+//! once every partition is committed up to its end offset, resolved once before the workers
+//! start; an unbounded Kafka run goes on until stopped. A reader that cannot start (a start
+//! offset past the end, an unknown partition) fails its worker's source, which stops the run.
+//! A stop request (Ctrl-C, SIGTERM) makes every source close its open epoch, and the run ends
+//! once those epochs are committed: nothing is half committed.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,17 +29,21 @@ use hdrhistogram::Histogram;
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::{Inspect, Probe};
 
+use routinely_operators::dataflow::MessageBatch;
 use routinely_operators::dataflow::coerce::{Coerce, StageTime};
 use routinely_operators::dataflow::commit::{Commit, Coordinator};
 use routinely_operators::dataflow::load::{Load, SinkError, TxnSink};
-use routinely_operators::dataflow::window::{EpochPolicy, SourceStats, windowed_source};
+use routinely_operators::dataflow::window::{
+    EpochPolicy, PartitionReader, ReadStatus, SourceStats, windowed_source,
+};
 use routinely_operators::dataflow::{Committed, Decision, Epoch, Failure};
 use routinely_operators::row::{LoadPlan, RowCounts};
 use routinely_schemas::job::KafkaOffset;
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
 use crate::capture::{CaptureReader, Pacing, ReaderOptions, StartOffset};
-use crate::progress::{DecisionRecord, JobIdentity, ProgressStore, now_ms};
+use crate::kafka::{GroupCommitter, KafkaOptions, KafkaReader, Until};
+use crate::progress::{DecisionRecord, JobIdentity, ProgressStore, StartSpec, now_ms};
 use crate::sink::local::LocalTable;
 use crate::sink::null::{NullCommitter, NullSink};
 use crate::sink::{EpochCommitter, SinkSpec};
@@ -42,6 +51,13 @@ use crate::sink::{EpochCommitter, SinkSpec};
 /// Where a job reads from.
 #[derive(Debug, Clone)]
 pub enum SourceSpec {
+    /// The job's Kafka topic, live.
+    Kafka {
+        /// `bootstrap.servers` instead of the job's `kafka_broker_list`.
+        brokers: Option<String>,
+        /// Where a bounded run ends (`None`: run until stopped).
+        until: Option<Until>,
+    },
     /// A capture file (kcat `-J` lines or the Arrow capture), recognised from its content.
     Capture {
         /// The file.
@@ -52,15 +68,25 @@ pub enum SourceSpec {
 }
 
 impl SourceSpec {
-    /// Parses `capture:FILE`.
+    /// Parses `kafka` (the job's brokers), `kafka:HOST:PORT,...` or `capture:FILE`.
     pub fn parse(text: &str, pacing: Pacing) -> Result<SourceSpec, String> {
+        if text == "kafka" {
+            return Ok(SourceSpec::Kafka {
+                brokers: None,
+                until: None,
+            });
+        }
         match text.split_once(':') {
+            Some(("kafka", brokers)) if !brokers.is_empty() => Ok(SourceSpec::Kafka {
+                brokers: Some(brokers.replace(' ', "")),
+                until: None,
+            }),
             Some(("capture", path)) if !path.is_empty() => Ok(SourceSpec::Capture {
                 path: PathBuf::from(path),
                 pacing,
             }),
             _ => Err(format!(
-                "unknown source `{text}`: expected capture:FILE (Kafka sources come with the Kafka source)"
+                "unknown source `{text}`: expected kafka, kafka:HOST:PORT,... or capture:FILE"
             )),
         }
     }
@@ -158,6 +184,9 @@ pub enum RunError {
     /// An operator failed during the run.
     #[error("{0}")]
     Failed(String),
+    /// The job is PAUSED or STOPPED.
+    #[error("{0}")]
+    NotRunnable(String),
 }
 
 /// What a run did (process 0's view: every committed epoch).
@@ -200,6 +229,8 @@ struct EpochCoordinator {
     committer: Box<dyn EpochCommitter>,
     generation: u64,
     done: Vec<Epoch>,
+    /// Commits offsets to the job's consumer group (Kafka, `group.id` set), for monitoring.
+    group: Option<GroupCommitter>,
 }
 
 impl Coordinator for EpochCoordinator {
@@ -215,12 +246,70 @@ impl Coordinator for EpochCoordinator {
         self.store
             .committed(decision.epoch, Some(now_ms()))
             .map_err(|e| e.to_string())?;
+        if let Some(group) = &self.group {
+            let mut next: Vec<(i32, i64)> = Vec::new();
+            for r in decision.ranges() {
+                match next.last_mut() {
+                    Some(last) if last.0 == r.partition => last.1 = last.1.max(r.end),
+                    _ => next.push((r.partition, r.end)),
+                }
+            }
+            group.commit(&next);
+        }
         self.done.push(decision.epoch);
         Ok(())
     }
 
     fn poll_committed(&mut self) -> Result<Vec<Epoch>, String> {
         Ok(std::mem::take(&mut self.done))
+    }
+}
+
+/// A worker's reader: a capture replay or a live Kafka consumer.
+enum WorkerReader {
+    Capture(Box<CaptureReader>),
+    Kafka(Box<KafkaReader>),
+    /// The reader could not start: the source reports this and ends.
+    Failed(String),
+}
+
+impl PartitionReader for WorkerReader {
+    fn read(
+        &mut self,
+        batch: &mut MessageBatch,
+        max_messages: usize,
+        max_bytes: usize,
+    ) -> ReadStatus {
+        match self {
+            WorkerReader::Capture(r) => r.read(batch, max_messages, max_bytes),
+            WorkerReader::Kafka(r) => r.read(batch, max_messages, max_bytes),
+            WorkerReader::Failed(e) => ReadStatus {
+                caught_up: true,
+                finished: true,
+                error: Some(e.clone()),
+            },
+        }
+    }
+    fn positions(&self) -> Vec<(i32, i64)> {
+        match self {
+            WorkerReader::Capture(r) => r.positions(),
+            WorkerReader::Kafka(r) => r.positions(),
+            WorkerReader::Failed(_) => Vec::new(),
+        }
+    }
+    fn idle_wait(&self) -> Duration {
+        match self {
+            WorkerReader::Capture(r) => r.idle_wait(),
+            WorkerReader::Kafka(r) => r.idle_wait(),
+            WorkerReader::Failed(_) => Duration::from_millis(10),
+        }
+    }
+    fn backpressure(&mut self, paused: bool) {
+        match self {
+            WorkerReader::Capture(r) => r.backpressure(paused),
+            WorkerReader::Kafka(r) => r.backpressure(paused),
+            WorkerReader::Failed(_) => {}
+        }
     }
 }
 
@@ -294,16 +383,90 @@ pub fn epoch_policy(job: &RoutineLoadJob) -> EpochPolicy {
 }
 
 /// Runs a job to the end of its source (or until stopped).
-pub fn run(config: RunConfig) -> Result<RunReport, RunError> {
+pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
+    // The job's durable state: a PAUSED or STOPPED job does not run, and the job is its
+    // CREATE statement with the ALTERs recorded since.
+    let overrides = match ProgressStore::open_read_only(&config.state) {
+        Ok(store) => {
+            if let Some(why) = crate::control::not_runnable(store.state()) {
+                return Err(RunError::NotRunnable(why));
+            }
+            config.job = crate::control::effective_job(&config.job, store.state())
+                .map_err(|e| RunError::Progress(e.to_string()))?;
+            store.state().start_overrides.clone()
+        }
+        Err(crate::progress::ProgressError::NotFound(_)) => BTreeMap::new(),
+        Err(e) => return Err(RunError::Progress(e.to_string())),
+    };
+    let result = run_job(config.clone(), overrides);
+    if let Err(RunError::Failed(why)) = &result
+        && config.cluster.process == 0
+        && crate::kafka::pauses_job(why)
+    {
+        pause_after_failure(&config, why);
+    }
+    result
+}
+
+/// Records that the job is PAUSED with `reason` (process 0, after its workers ended).
+fn pause_after_failure(config: &RunConfig, reason: &str) {
+    match ProgressStore::open(&config.state, identity(&config.job)) {
+        Ok((mut store, _)) => {
+            if let Err(e) = store.pause(reason) {
+                eprintln!("routinely: could not record the pause: {e}");
+            }
+        }
+        Err(e) => eprintln!("routinely: could not record the pause: {e}"),
+    }
+}
+
+/// A start offset an ALTER recorded, as the job's offsets are written.
+fn override_offset(spec: &StartSpec) -> KafkaOffset {
+    match spec {
+        StartSpec::Beginning => KafkaOffset::Beginning,
+        StartSpec::End => KafkaOffset::End,
+        StartSpec::Offset(n) => KafkaOffset::Offset(*n),
+        StartSpec::TimeMs(ms) => KafkaOffset::Time {
+            text: crate::progress::format_utc_ms(*ms),
+            epoch_ms: *ms,
+        },
+    }
+}
+
+fn run_job(config: RunConfig, overrides: BTreeMap<i32, StartSpec>) -> Result<RunReport, RunError> {
     let plan = Arc::new(LoadPlan::new(&config.table, &config.job)?);
+    // Where each listed partition starts unless it has progress: the job's kafka_offsets,
+    // then what an ALTER set since (which also replaced the partition's progress).
+    let mut starts: BTreeMap<i32, KafkaOffset> =
+        config.job.kafka.start_positions().into_iter().collect();
+    for (p, spec) in &overrides {
+        starts.insert(*p, override_offset(spec));
+    }
+    let starts = Arc::new(starts);
     let started = Instant::now();
     let failure = Failure::default();
     let report = Arc::new(Mutex::new(Vec::<Committed>::new()));
     let source_stats = Arc::new(Mutex::new(Vec::<StageTimes>::new()));
     let setup_error = Arc::new(Mutex::new(None::<String>));
 
+    // A bounded Kafka run's end, resolved once for the whole process.
+    let kafka_end = match &config.source {
+        SourceSpec::Kafka {
+            brokers,
+            until: Some(until),
+        } => Some(Arc::new(
+            crate::kafka::resolve_until(
+                &config.job,
+                &crate::kafka::brokers(&config.job, brokers.as_deref()),
+                until,
+            )
+            .map_err(|e| RunError::Source(e.to_string()))?,
+        )),
+        _ => None,
+    };
     let timely_config = config.cluster.timely_config();
     let cfg = config.clone();
+    let kafka_end2 = kafka_end.clone();
     let (fail2, report2, stats2, setup2) = (
         failure.clone(),
         report.clone(),
@@ -315,6 +478,7 @@ pub fn run(config: RunConfig) -> Result<RunReport, RunError> {
         let peers = worker.peers();
         let cfg = cfg.clone();
         let failure = fail2.clone();
+        let kafka_end = kafka_end2.clone();
 
         // Worker 0: recovery, then the writable store moves into the coordinator.
         let mut coordinator = None;
@@ -340,32 +504,39 @@ pub fn run(config: RunConfig) -> Result<RunReport, RunError> {
                 return;
             }
         };
+        let owns = move |p: i32| p.rem_euclid(peers as i32) as usize == index;
         let reader = match &cfg.source {
+            SourceSpec::Kafka { brokers, .. } => KafkaReader::open(KafkaOptions {
+                brokers: crate::kafka::brokers(&cfg.job, brokers.as_deref()),
+                topic: cfg.job.kafka.topic.clone(),
+                properties: cfg.job.kafka.properties.clone(),
+                owns: Box::new(owns),
+                partitions: cfg.job.kafka.partitions.clone(),
+                resume: state.next_offsets.clone(),
+                start: (*starts).clone(),
+                default_start: cfg.job.kafka.effective_default_offset(),
+                until: kafka_end.as_deref().cloned(),
+                refresh: Duration::from_secs(2),
+            })
+            .map(|r| WorkerReader::Kafka(Box::new(r)))
+            .map_err(|e| e.to_string()),
             SourceSpec::Capture { path, pacing } => CaptureReader::open(
                 path,
                 ReaderOptions {
-                    owns: Box::new(move |p: i32| p.rem_euclid(peers as i32) as usize == index),
+                    owns: Box::new(owns),
                     partitions: cfg.job.kafka.partitions.clone(),
                     resume: state.next_offsets.clone(),
-                    start: cfg
-                        .job
-                        .kafka
-                        .start_positions()
-                        .into_iter()
-                        .map(|(p, o)| (p, start_offset(&o)))
-                        .collect(),
+                    start: starts.iter().map(|(p, o)| (*p, start_offset(o))).collect(),
                     default_start: start_offset(&cfg.job.kafka.effective_default_offset()),
                     pacing: *pacing,
                 },
-            ),
+            )
+            .map(|r| WorkerReader::Capture(Box::new(r)))
+            .map_err(|e| e.to_string()),
         };
-        let reader = match reader {
-            Ok(r) => r,
-            Err(e) => {
-                failure.set(format!("source: {e}"));
-                return;
-            }
-        };
+        // A reader that cannot start fails this worker's source, not the worker: the others
+        // are already running the dataflow and need its frontier to end.
+        let reader = reader.unwrap_or_else(WorkerReader::Failed);
         let sink = match &cfg.sink {
             SinkSpec::Local(dir) => match LocalTable::open(dir, plan.table(), plan.output_schema())
             {
@@ -498,10 +669,19 @@ fn recover(cfg: &RunConfig, plan: &LoadPlan) -> Result<EpochCoordinator, RunErro
     let generation = store
         .begin_run(cfg.cluster.threads * processes, processes)
         .map_err(|e| RunError::Progress(e.to_string()))?;
+    let group = match &cfg.source {
+        SourceSpec::Kafka { brokers, .. } => GroupCommitter::new(
+            &cfg.job,
+            &crate::kafka::brokers(&cfg.job, brokers.as_deref()),
+        )
+        .map_err(|e| RunError::Source(e.to_string()))?,
+        SourceSpec::Capture { .. } => None,
+    };
     Ok(EpochCoordinator {
         store,
         committer,
         generation,
         done: Vec::new(),
+        group,
     })
 }

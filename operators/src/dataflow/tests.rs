@@ -1,8 +1,8 @@
 //! The operators end to end on timely with in-memory readers, sinks and coordinators: every
 //! message committed exactly once on 1 and 2 workers, offset ranges that tile each partition,
-//! at most K epochs in flight behind a slow coordinator, an idle worker that does not hold
-//! the others' commits back, and rejected rows that reach the sink with partition, offset and
-//! reason.
+//! at most K epochs in flight behind a slow coordinator (the reader told to pause and resume),
+//! an idle worker that does not hold the others' commits back, and rejected rows that reach
+//! the sink with partition, offset and reason.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -26,6 +26,8 @@ use crate::row::{LoadPlan, RejectedRow};
 struct VecReader {
     parts: Vec<(i32, Vec<Vec<u8>>, usize)>,
     finish_at: Option<Instant>,
+    /// Where backpressure calls are recorded.
+    store: Arc<Mutex<Store>>,
 }
 
 impl PartitionReader for VecReader {
@@ -67,6 +69,10 @@ impl PartitionReader for VecReader {
     fn idle_wait(&self) -> Duration {
         Duration::from_millis(2)
     }
+
+    fn backpressure(&mut self, paused: bool) {
+        self.store.lock().unwrap().backpressure.push(paused);
+    }
 }
 
 #[derive(Default)]
@@ -79,6 +85,8 @@ struct Store {
     /// Largest number of decided-but-uncommitted epochs seen.
     max_inflight: usize,
     inflight: Vec<Epoch>,
+    /// The source's backpressure calls, in order.
+    backpressure: Vec<bool>,
 }
 
 struct MemSink {
@@ -213,6 +221,7 @@ fn run(
         let reader = VecReader {
             parts,
             finish_at: live_for.map(|d| started + d),
+            store: store2.clone(),
         };
         let probe = ProbeHandle::new();
         let store = store2.clone();
@@ -353,6 +362,15 @@ fn slow_commits_bound_epochs_in_flight() {
     let s = store.lock().unwrap();
     assert!(s.decisions.len() >= 20);
     assert!(s.max_inflight <= 2, "{} epochs in flight", s.max_inflight);
+    // The source told its reader when it stopped reading and when it read again.
+    let bp = &s.backpressure;
+    assert!(!bp.is_empty(), "the reader was never paused");
+    assert!(
+        bp.iter()
+            .enumerate()
+            .all(|(i, &paused)| paused == (i % 2 == 0)),
+        "pause and resume alternate: {bp:?}"
+    );
 }
 
 // Worker 1's partition has nothing to read but its source stays live: worker 0's epochs

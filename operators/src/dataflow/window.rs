@@ -47,6 +47,11 @@ pub trait PartitionReader: 'static {
     fn idle_wait(&self) -> Duration {
         Duration::from_millis(10)
     }
+
+    /// Told `true` when the source stops reading because `K` epochs are in flight, and
+    /// `false` when it reads again: a live reader stops fetching (Kafka: pauses its
+    /// partitions) rather than buffering. Does nothing by default.
+    fn backpressure(&mut self, _paused: bool) {}
 }
 
 /// When an epoch closes (Doris's batch thresholds).
@@ -245,13 +250,17 @@ pub fn windowed_source<'scope, R: PartitionReader>(
 
             // Data may only enter an allowed epoch; until then a held read waits.
             if !allowed(epoch) && (state.messages > 0 || held.is_some()) {
-                blocked_since.get_or_insert_with(Instant::now);
+                if blocked_since.is_none() {
+                    blocked_since = Some(Instant::now());
+                    reader.backpressure(true);
+                }
                 activator.activate_after(Duration::from_millis(1));
                 stats.set(st);
                 return;
             }
             if let Some(b) = blocked_since.take() {
                 st.blocked += b.elapsed();
+                reader.backpressure(false);
             }
             let in_flight = first_uncommitted.map_or(1, |c| epoch.saturating_sub(c) + 1);
             let mut out = batches_out.activate();

@@ -1,0 +1,532 @@
+//! [`KafkaReader`]: one worker's partitions of a topic, read live with a librdkafka consumer,
+//! as a [`PartitionReader`]. It owns the partitions `p` with `owns(p)`, starts each at its
+//! committed progress, else the job's offset for it, else the default, assigns them by hand,
+//! and reads them in bounded steps (a short poll, at most the batch's limits).
+//!
+//! Positions are next offsets. A partition is caught up at its end-of-partition event; there
+//! its position moves to the consumer's own position, which under
+//! `isolation.level=read_committed` has stepped over transaction markers and aborted messages,
+//! so progress covers those gaps and a restart does not read them again. A bounded run
+//! (`--until`) pauses a partition once it reaches its end offset and finishes when all have.
+//!
+//! A watcher thread with its own client re-reads the topic's partitions and high watermarks
+//! every [`KafkaOptions::refresh`], so reading never waits on metadata: a job without
+//! `kafka_partitions` picks up partitions added while it runs, and [`KafkaReader::lag`] is
+//! known.
+//!
+//! A partition added while running starts at the job's default offset, except that
+//! `OFFSET_END` (the default default) starts it at its beginning: everything in a partition
+//! created after the job started was produced after the job started, and starting at its end
+//! when it is discovered would drop what arrived between its creation and its discovery.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use routinely_operators::dataflow::MessageBatch;
+use routinely_operators::dataflow::window::{PartitionReader, ReadStatus};
+use routinely_schemas::job::KafkaOffset;
+
+use super::{KafkaError, consumer, resolve_start, topic_partitions, watermarks};
+
+/// The longest a read waits for a message.
+const POLL_WAIT: Duration = Duration::from_millis(10);
+
+/// What one worker reads of a topic, and from where.
+pub struct KafkaOptions {
+    /// `bootstrap.servers`.
+    pub brokers: String,
+    /// The topic.
+    pub topic: String,
+    /// The job's `property.*` keys, passed to librdkafka.
+    pub properties: Vec<(String, String)>,
+    /// Which partitions this worker reads.
+    pub owns: Box<dyn Fn(i32) -> bool + Send>,
+    /// The job's `kafka_partitions` (`None`: every partition of the topic, followed).
+    pub partitions: Option<Vec<i32>>,
+    /// Committed progress: the next offset per partition. Wins over `start`.
+    pub resume: BTreeMap<i32, i64>,
+    /// The job's `kafka_offsets`, for partitions without progress.
+    pub start: BTreeMap<i32, KafkaOffset>,
+    /// The start of every other partition (`kafka_default_offsets`).
+    pub default_start: KafkaOffset,
+    /// A bounded run's end offset (exclusive) per partition; then exactly these partitions
+    /// are read and the reader finishes when all reach their end.
+    pub until: Option<BTreeMap<i32, i64>>,
+    /// How often the watcher re-reads partitions and watermarks.
+    pub refresh: Duration,
+}
+
+impl fmt::Debug for KafkaOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaOptions")
+            .field("brokers", &self.brokers)
+            .field("topic", &self.topic)
+            .field("partitions", &self.partitions)
+            .field("resume", &self.resume)
+            .field("start", &self.start)
+            .field("default_start", &self.default_start)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One owned partition.
+#[derive(Debug, Clone)]
+struct Part {
+    partition: i32,
+    /// Next offset to read.
+    next: i64,
+    /// Reached the end of the partition since its last message.
+    eof: bool,
+    /// A bounded run's end offset.
+    end: Option<i64>,
+    /// Reached `end`: paused, never read again.
+    done: bool,
+}
+
+/// What the watcher publishes.
+#[derive(Debug, Default)]
+struct Watched {
+    /// The topic's partitions at the last refresh.
+    partitions: Option<Vec<i32>>,
+    /// High watermark per owned partition.
+    high: BTreeMap<i32, i64>,
+    /// The partitions whose watermarks the reader wants.
+    owned: Vec<i32>,
+}
+
+/// The watcher thread.
+struct Watcher {
+    stop: Arc<AtomicBool>,
+    shared: Arc<Mutex<Watched>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watcher {
+    fn start(consumer: BaseConsumer, topic: String, every: Duration) -> Watcher {
+        let stop = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Mutex::new(Watched::default()));
+        let (stop2, shared2) = (stop.clone(), shared.clone());
+        let thread = std::thread::Builder::new()
+            .name("kafka-watcher".into())
+            .spawn(move || {
+                while !stop2.load(Ordering::Relaxed) {
+                    let partitions = topic_partitions(&consumer, &topic).ok();
+                    let owned = shared2.lock().map(|w| w.owned.clone()).unwrap_or_default();
+                    let mut high = BTreeMap::new();
+                    for p in owned {
+                        if stop2.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        if let Ok((_, h)) = watermarks(&consumer, &topic, p) {
+                            high.insert(p, h);
+                        }
+                    }
+                    if let Ok(mut w) = shared2.lock() {
+                        if partitions.is_some() {
+                            w.partitions = partitions;
+                        }
+                        w.high.extend(high);
+                    }
+                    let until = Instant::now() + every;
+                    while Instant::now() < until && !stop2.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+            })
+            .ok();
+        Watcher {
+            stop,
+            shared,
+            thread,
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A worker's live Kafka reader.
+pub struct KafkaReader {
+    consumer: BaseConsumer,
+    topic: String,
+    /// Owned partitions, by partition.
+    parts: Vec<Part>,
+    owns: Box<dyn Fn(i32) -> bool + Send>,
+    /// Partitions follow the topic (no `kafka_partitions`, not bounded).
+    follow: bool,
+    bounded: bool,
+    resume: BTreeMap<i32, i64>,
+    default_start: KafkaOffset,
+    watcher: Watcher,
+    last_check: Instant,
+    paused: bool,
+    error: Option<String>,
+}
+
+impl fmt::Debug for KafkaReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaReader")
+            .field("topic", &self.topic)
+            .field("parts", &self.parts)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaReader {
+    /// Connects, resolves every owned partition's start and assigns them.
+    pub fn open(opts: KafkaOptions) -> Result<KafkaReader, KafkaError> {
+        let consumer = consumer(&opts.brokers, &opts.properties)?;
+        let topic = opts.topic.clone();
+        let all = topic_partitions(&consumer, &topic)?;
+        let listed = match (&opts.until, &opts.partitions) {
+            (Some(until), _) => Some(until.keys().copied().collect::<Vec<_>>()),
+            (None, Some(p)) => Some(p.clone()),
+            (None, None) => None,
+        };
+        if let Some(listed) = &listed
+            && let Some(&p) = listed.iter().find(|p| !all.contains(p))
+        {
+            return Err(KafkaError::NoSuchPartition {
+                partition: p,
+                topic,
+            });
+        }
+        let initial = listed.clone().unwrap_or_else(|| all.clone());
+        let mut parts = Vec::new();
+        for p in initial.into_iter().filter(|p| (opts.owns)(*p)) {
+            let start = match opts.resume.get(&p) {
+                Some(n) => KafkaOffset::Offset(*n),
+                None => opts
+                    .start
+                    .get(&p)
+                    .cloned()
+                    .unwrap_or_else(|| opts.default_start.clone()),
+            };
+            let next = resolve_start(&consumer, &topic, p, &start)?;
+            let end = opts.until.as_ref().and_then(|u| u.get(&p).copied());
+            parts.push(Part {
+                partition: p,
+                next,
+                eof: false,
+                end,
+                done: end.is_some_and(|e| next >= e),
+            });
+        }
+        parts.sort_by_key(|p| p.partition);
+        let watcher_client = consumer_for_watcher(&opts)?;
+        let watcher = Watcher::start(watcher_client, topic.clone(), opts.refresh);
+        if let Ok(mut w) = watcher.shared.lock() {
+            w.owned = parts.iter().map(|p| p.partition).collect();
+        }
+        let reader = KafkaReader {
+            consumer,
+            topic,
+            parts,
+            owns: opts.owns,
+            follow: listed.is_none(),
+            bounded: opts.until.is_some(),
+            resume: opts.resume,
+            default_start: opts.default_start,
+            watcher,
+            last_check: Instant::now(),
+            paused: false,
+            error: None,
+        };
+        reader.assign()?;
+        Ok(reader)
+    }
+
+    /// Assigns every partition still to be read at its next offset (a plain `assign`: no
+    /// group takes part), and pauses them again if reading is paused.
+    fn assign(&self) -> Result<(), KafkaError> {
+        let live = || self.parts.iter().filter(|p| !p.done);
+        let tpl = self.tpl(live().map(|p| (p.partition, Some(p.next))))?;
+        self.consumer
+            .assign(&tpl)
+            .map_err(|e| KafkaError::Consume(format!("assign: {e}")))?;
+        if self.paused {
+            let tpl = self.tpl(live().map(|p| (p.partition, None)))?;
+            let _ = self.consumer.pause(&tpl);
+        }
+        Ok(())
+    }
+
+    fn tpl(
+        &self,
+        parts: impl Iterator<Item = (i32, Option<i64>)>,
+    ) -> Result<TopicPartitionList, KafkaError> {
+        let mut tpl = TopicPartitionList::new();
+        for (p, next) in parts {
+            match next {
+                Some(n) => {
+                    tpl.add_partition_offset(&self.topic, p, Offset::Offset(n))
+                        .map_err(|e| KafkaError::Consume(e.to_string()))?;
+                }
+                None => {
+                    tpl.add_partition(&self.topic, p);
+                }
+            }
+        }
+        Ok(tpl)
+    }
+
+    /// Per owned partition, messages not yet read: the last known high watermark − the next
+    /// offset (`-1` until the watcher has fetched the watermark).
+    pub fn lag(&self) -> Vec<(i32, i64)> {
+        let high = self
+            .watcher
+            .shared
+            .lock()
+            .map(|w| w.high.clone())
+            .unwrap_or_default();
+        self.parts
+            .iter()
+            .map(|p| {
+                let lag = high.get(&p.partition).map_or(-1, |h| (h - p.next).max(0));
+                (p.partition, lag)
+            })
+            .collect()
+    }
+
+    fn slot(&self, partition: i32) -> Option<usize> {
+        self.parts
+            .binary_search_by_key(&partition, |p| p.partition)
+            .ok()
+    }
+
+    /// Stops fetching a partition for good (a bounded run reached its end).
+    fn finish_part(&mut self, slot: usize) {
+        let p = &mut self.parts[slot];
+        if let Some(end) = p.end {
+            p.next = p.next.max(end);
+        }
+        p.done = true;
+        let partition = p.partition;
+        if let Ok(tpl) = self.tpl(std::iter::once((partition, None))) {
+            let _ = self.consumer.pause(&tpl);
+        }
+    }
+
+    /// Picks up partitions the watcher found that this worker owns and does not read yet.
+    fn follow_new_partitions(&mut self) -> Result<(), KafkaError> {
+        if !self.follow || self.last_check.elapsed() < Duration::from_millis(200) {
+            return Ok(());
+        }
+        self.last_check = Instant::now();
+        let found = self
+            .watcher
+            .shared
+            .lock()
+            .ok()
+            .and_then(|w| w.partitions.clone())
+            .unwrap_or_default();
+        let new: Vec<i32> = found
+            .into_iter()
+            .filter(|p| (self.owns)(*p) && self.slot(*p).is_none())
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        for p in new {
+            let start = match self.resume.get(&p) {
+                Some(n) => KafkaOffset::Offset(*n),
+                None => match &self.default_start {
+                    KafkaOffset::End => KafkaOffset::Beginning,
+                    other => other.clone(),
+                },
+            };
+            let next = resolve_start(&self.consumer, &self.topic, p, &start)?;
+            self.parts.push(Part {
+                partition: p,
+                next,
+                eof: false,
+                end: None,
+                done: false,
+            });
+        }
+        self.parts.sort_by_key(|p| p.partition);
+        if let Ok(mut w) = self.watcher.shared.lock() {
+            w.owned = self.parts.iter().map(|p| p.partition).collect();
+        }
+        self.assign()
+    }
+
+    /// At a partition's end: its position becomes the consumer's, past transaction markers
+    /// and aborted messages.
+    fn at_eof(&mut self, partition: i32) {
+        let Some(slot) = self.slot(partition) else {
+            return;
+        };
+        if let Ok(tpl) = self.consumer.position()
+            && let Some(e) = tpl.find_partition(&self.topic, partition)
+            && let Offset::Offset(n) = e.offset()
+        {
+            let p = &mut self.parts[slot];
+            if n > p.next && p.end.is_none_or(|end| n <= end) {
+                p.next = n;
+            }
+        }
+        let p = &mut self.parts[slot];
+        p.eof = true;
+        if !p.done && p.end.is_some_and(|end| p.next >= end) {
+            self.finish_part(slot);
+        }
+    }
+
+    /// The consumer could not fetch from the job's offset: find the partition whose next
+    /// offset Kafka does not hold, and say so as Doris does.
+    fn out_of_range(&self, why: &RdError) -> String {
+        for p in self.parts.iter().filter(|p| !p.done) {
+            if let Ok((low, high)) = watermarks(&self.consumer, &self.topic, p.partition)
+                && (p.next < low || p.next > high)
+            {
+                return KafkaError::OutOfRange {
+                    partition: p.partition,
+                    offset: p.next,
+                    low,
+                    high,
+                }
+                .to_string();
+            }
+        }
+        let positions: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| format!("{}:{}", p.partition, p.next))
+            .collect();
+        format!(
+            "Offset out of range, positions {}: {why}, the offset used by job does not exist in \
+             kafka, please check the offset, using the Alter ROUTINE LOAD command to modify it, \
+             and resume the job",
+            positions.join(",")
+        )
+    }
+
+    fn status(&self) -> ReadStatus {
+        let finished = self.bounded && self.parts.iter().all(|p| p.done);
+        ReadStatus {
+            caught_up: self.parts.iter().all(|p| p.done || p.eof),
+            finished,
+            error: self.error.clone(),
+        }
+    }
+}
+
+fn consumer_for_watcher(opts: &KafkaOptions) -> Result<BaseConsumer, KafkaError> {
+    consumer(&opts.brokers, &opts.properties)
+}
+
+impl PartitionReader for KafkaReader {
+    fn read(
+        &mut self,
+        batch: &mut MessageBatch,
+        max_messages: usize,
+        max_bytes: usize,
+    ) -> ReadStatus {
+        if self.error.is_some() {
+            return self.status();
+        }
+        if let Err(e) = self.follow_new_partitions() {
+            self.error = Some(e.to_string());
+            return self.status();
+        }
+        if self.parts.iter().all(|p| p.done) {
+            return self.status();
+        }
+        let deadline = Instant::now() + POLL_WAIT;
+        let start_bytes = batch.bytes();
+        let mut count = 0usize;
+        while count < max_messages && batch.bytes() - start_bytes < max_bytes {
+            let wait = if count == 0 {
+                deadline.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            let Some(polled) = self.consumer.poll(wait) else {
+                break;
+            };
+            match polled {
+                Ok(m) => {
+                    let (partition, offset) = (m.partition(), m.offset());
+                    let Some(slot) = self.slot(partition) else {
+                        continue;
+                    };
+                    let p = &mut self.parts[slot];
+                    if p.done || offset < p.next {
+                        continue;
+                    }
+                    let finish = if p.end.is_some_and(|end| offset >= end) {
+                        true
+                    } else {
+                        let ts = m.timestamp().to_millis().unwrap_or(-1);
+                        batch.push(partition, offset, ts, m.payload().unwrap_or(&[]));
+                        p.next = offset + 1;
+                        p.eof = false;
+                        count += 1;
+                        p.end.is_some_and(|end| p.next >= end)
+                    };
+                    drop(m);
+                    if finish {
+                        self.finish_part(slot);
+                    }
+                }
+                Err(RdError::PartitionEOF(partition)) => self.at_eof(partition),
+                Err(e) => match e.rdkafka_error_code() {
+                    Some(
+                        RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange,
+                    ) => {
+                        self.error = Some(self.out_of_range(&e));
+                        break;
+                    }
+                    // Broker and transport errors are retried by librdkafka; reading resumes
+                    // where it was when the broker is back.
+                    _ => break,
+                },
+            }
+        }
+        self.status()
+    }
+
+    fn positions(&self) -> Vec<(i32, i64)> {
+        self.parts.iter().map(|p| (p.partition, p.next)).collect()
+    }
+
+    fn backpressure(&mut self, paused: bool) {
+        if paused == self.paused {
+            return;
+        }
+        self.paused = paused;
+        let live: Vec<(i32, Option<i64>)> = self
+            .parts
+            .iter()
+            .filter(|p| !p.done)
+            .map(|p| (p.partition, None))
+            .collect();
+        if live.is_empty() {
+            return;
+        }
+        if let Ok(tpl) = self.tpl(live.into_iter()) {
+            let _ = if paused {
+                self.consumer.pause(&tpl)
+            } else {
+                self.consumer.resume(&tpl)
+            };
+        }
+    }
+}
