@@ -320,6 +320,11 @@ pub fn capture_topic(opts: &CaptureTopicOptions) -> Result<TopicCapture, TopicEr
     if !opts.properties.iter().any(|(k, _)| k == "group.id") {
         config.set("group.id", "routinely-capture");
     }
+    for (key, value) in crate::kafka::THROUGHPUT_DEFAULTS {
+        if !opts.properties.iter().any(|(k, _)| k == key) {
+            config.set(*key, *value);
+        }
+    }
     let consumer: BaseConsumer =
         config
             .create()

@@ -1,0 +1,162 @@
+//! Live Kafka through the whole dataflow against kcat, in one run: a topic of at least 1 GB
+//! (256 partitions, the clickstream of `routinely gen`) on librdkafka's mock cluster, consumed by
+//! the seed job (rdkafka source → row path → coerced Arrow → null sink, epochs decided and
+//! committed through a real progress store, bounded at the high watermarks), then
+//! `kcat -C -e -o beginning` of the same topic to /dev/null. Prints both MB/s (message value
+//! bytes per second) and the ratio; the target is at least 0.9× kcat.
+//!
+//! `RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native cargo bench -p
+//! routinely-benches --no-default-features --bench kafka`; `ROUTINELY_BENCH_KAFKA_BYTES` sets the
+//! topic's size (default 1G). Needs `kcat` (scripts/deps.sh installs it).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use rdkafka::mocking::MockCluster;
+use routinely_benches::data_dir;
+use routinely_pipeline::capture::{self, GenOptions};
+use routinely_pipeline::kafka::Until;
+use routinely_pipeline::runtime::{self, Cluster, RunConfig, SourceSpec};
+use routinely_pipeline::sink::SinkSpec;
+use routinely_pipeline::topic::{ProduceOptions, produce};
+use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
+
+/// librdkafka's mock cluster keeps at most 5 MiB (and 100 000 messages) per partition and
+/// drops older messages beyond that, as retention would: 256 partitions hold a 1 GB topic.
+const PARTITIONS: u32 = 256;
+
+fn statements() -> (
+    routinely_schemas::TableSchema,
+    routinely_schemas::RoutineLoadJob,
+) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/samples");
+    let table = parse_create_table(
+        &std::fs::read_to_string(samples.join("rt_events.table.sql")).expect("table sql"),
+    )
+    .expect("table");
+    let job = match parse_statement(
+        &std::fs::read_to_string(samples.join("rt_events.job.sql")).expect("job sql"),
+    ) {
+        Ok(Statement::CreateRoutineLoad(job)) => job,
+        other => panic!("seed job: {other:?}"),
+    };
+    (table, job)
+}
+
+fn main() {
+    routinely_pipeline::process::tune_allocator();
+    let size = std::env::var("ROUTINELY_BENCH_KAFKA_BYTES").unwrap_or_else(|_| "1G".into());
+    let bytes = capture::parse_size(&size).expect("ROUTINELY_BENCH_KAFKA_BYTES");
+    let capture_path = data_dir().join(format!("capture_{size}_{PARTITIONS}p.arrow"));
+    if !capture_path.exists() {
+        let tmp = capture_path.with_extension("tmp.arrow");
+        capture::generate(
+            GenOptions {
+                messages: None,
+                bytes: Some(bytes),
+                partitions: PARTITIONS,
+                drift: 0.0,
+                rate: None,
+                seed: 42,
+                topic: "events".into(),
+            },
+            &tmp,
+        )
+        .expect("generate capture");
+        std::fs::rename(&tmp, &capture_path).expect("rename capture");
+    }
+
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    cluster
+        .create_topic("events", PARTITIONS as i32, 1)
+        .expect("topic");
+    let brokers = cluster.bootstrap_servers();
+    let t = Instant::now();
+    let produced = produce(
+        &capture_path,
+        &ProduceOptions {
+            brokers: brokers.clone(),
+            topic: "events".into(),
+            properties: Vec::new(),
+            flush_timeout: Duration::from_secs(600),
+        },
+    )
+    .expect("produce");
+    eprintln!(
+        "produced {} messages, {} value bytes in {:.1} s",
+        produced.messages,
+        produced.value_bytes,
+        t.elapsed().as_secs_f64()
+    );
+
+    let (table, job) = statements();
+    let mut runs = Vec::new();
+    for workers in [1usize, 2] {
+        let state = data_dir().join(format!("kafka-state-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&state);
+        let report = runtime::run(RunConfig {
+            table: table.clone(),
+            job: job.clone(),
+            source: SourceSpec::Kafka {
+                brokers: Some(brokers.clone()),
+                until: Some(Until::Now),
+            },
+            sink: SinkSpec::Null { rate: None },
+            state: state.clone(),
+            cluster: Cluster::local(workers),
+            stop: Arc::new(AtomicBool::new(false)),
+        })
+        .expect("run");
+        let _ = std::fs::remove_dir_all(&state);
+        assert_eq!(
+            report.counts.total, produced.messages,
+            "every message loaded once"
+        );
+        let secs = report.elapsed.as_secs_f64();
+        let mb_s = report.counts.bytes as f64 / secs / 1e6;
+        println!(
+            "kafka/{workers}w: {mb_s:.1} MB/s, {:.0} rows/s, {} epochs",
+            report.counts.loaded as f64 / secs,
+            report.committed.len()
+        );
+        runs.push((workers, mb_s, secs, report.counts.bytes));
+    }
+
+    // kcat: the same topic, from the beginning to the end, values to /dev/null.
+    let t = Instant::now();
+    let status = Command::new("kcat")
+        .args([
+            "-C",
+            "-b",
+            &brokers,
+            "-t",
+            "events",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("kcat (scripts/deps.sh installs it)");
+    assert!(status.success(), "kcat failed");
+    let kcat_secs = t.elapsed().as_secs_f64();
+    let kcat_mb_s = produced.value_bytes as f64 / kcat_secs / 1e6;
+    println!("kcat: {kcat_mb_s:.1} MB/s");
+
+    let summary = serde_json::json!({
+        "topic_value_bytes": produced.value_bytes,
+        "messages": produced.messages,
+        "partitions": PARTITIONS,
+        "kcat_mb_per_s": kcat_mb_s,
+        "kcat_seconds": kcat_secs,
+        "runs": runs.iter().map(|(w, mb, s, b)| serde_json::json!({
+            "workers": w, "mb_per_s": mb, "seconds": s, "bytes": b,
+            "ratio_to_kcat": mb / kcat_mb_s,
+        })).collect::<Vec<_>>(),
+    });
+    println!("{}", serde_json::to_string_pretty(&summary).expect("json"));
+}
