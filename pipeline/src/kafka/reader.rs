@@ -550,11 +550,11 @@ impl PartitionReader for KafkaReader {
                             eofs.push((m.partition, m.offset));
                         }
                         code @ (RDKafkaErrorCode::AutoOffsetReset
-                        | RDKafkaErrorCode::OffsetOutOfRange) => {
-                            if self.error.is_none() {
-                                self.error =
-                                    Some(self.out_of_range(&RdError::MessageConsumption(code)));
-                            }
+                        | RDKafkaErrorCode::OffsetOutOfRange)
+                            if self.error.is_none() =>
+                        {
+                            self.error =
+                                Some(self.out_of_range(&RdError::MessageConsumption(code)));
                         }
                         // Broker and transport errors are retried by librdkafka; reading
                         // resumes where it was when the broker is back.
