@@ -356,7 +356,7 @@ fn kill_nine_with_kafka_loses_and_repeats_nothing() {
         }
         let child = run
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn run");
         if kill_after(child, *after) {

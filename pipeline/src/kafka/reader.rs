@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
+use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use routinely_operators::dataflow::MessageBatch;
 use routinely_operators::dataflow::window::{PartitionReader, ReadStatus};
@@ -161,8 +162,6 @@ impl Drop for Watcher {
 
 /// A worker's live Kafka reader.
 pub struct KafkaReader {
-    /// Declared before `consumer`: the queue handle is released before the client.
-    queue: ConsumerQueue,
     consumer: BaseConsumer,
     topic: String,
     /// Owned partitions, by partition.
@@ -177,8 +176,6 @@ pub struct KafkaReader {
     last_check: Instant,
     paused: bool,
     error: Option<String>,
-    /// Parts that reached their end during the current batch.
-    finished: Vec<usize>,
 }
 
 impl fmt::Debug for KafkaReader {
@@ -237,9 +234,7 @@ impl KafkaReader {
         if let Ok(mut w) = watcher.shared.lock() {
             w.owned = parts.iter().map(|p| p.partition).collect();
         }
-        let queue = ConsumerQueue::of(&consumer)?;
         let reader = KafkaReader {
-            queue,
             consumer,
             topic,
             parts,
@@ -252,7 +247,6 @@ impl KafkaReader {
             last_check: Instant::now(),
             paused: false,
             error: None,
-            finished: Vec::new(),
         };
         reader.assign()?;
         Ok(reader)
@@ -375,15 +369,14 @@ impl KafkaReader {
 
     /// At a partition's end: its position becomes the consumer's, past transaction markers
     /// and aborted messages.
-    fn at_eof(&mut self, partition: i32, end: Option<i64>) {
+    fn at_eof(&mut self, partition: i32) {
         let Some(slot) = self.slot(partition) else {
             return;
         };
-        // The end offset librdkafka reached (an EOF event's own offset): past the last message
-        // when transaction markers or aborted messages (read_committed) fill the tail. Only the
-        // event's offset is trusted: the consumer's position may already count messages still
-        // queued behind the event.
-        if let Some(n) = end {
+        if let Ok(tpl) = self.consumer.position()
+            && let Some(e) = tpl.find_partition(&self.topic, partition)
+            && let Offset::Offset(n) = e.offset()
+        {
             let p = &mut self.parts[slot];
             if n > p.next && p.end.is_none_or(|end| n <= end) {
                 p.next = n;
@@ -394,42 +387,6 @@ impl KafkaReader {
         if !p.done && p.end.is_some_and(|end| p.next >= end) {
             self.finish_part(slot);
         }
-    }
-
-    /// Takes one message into `batch` if its partition is read and the offset is next; a
-    /// message at or past a bounded partition's end finishes it instead. Whether it was taken.
-    fn accept_into(
-        parts: &mut [Part],
-        finished: &mut Vec<usize>,
-        batch: &mut MessageBatch,
-        partition: i32,
-        offset: i64,
-        ts: i64,
-        payload: &[u8],
-    ) -> bool {
-        let Ok(slot) = parts.binary_search_by_key(&partition, |p| p.partition) else {
-            return false;
-        };
-        let p = &mut parts[slot];
-        if p.done || offset < p.next {
-            return false;
-        }
-        let mut finish = |slot| {
-            if !finished.contains(&slot) {
-                finished.push(slot);
-            }
-        };
-        if p.end.is_some_and(|end| offset >= end) {
-            finish(slot);
-            return false;
-        }
-        batch.push(partition, offset, ts, payload);
-        p.next = offset + 1;
-        p.eof = false;
-        if p.end.is_some_and(|end| p.next >= end) {
-            finish(slot);
-        }
-        true
     }
 
     /// The consumer could not fetch from the job's offset: find the partition whose next
@@ -492,104 +449,55 @@ impl PartitionReader for KafkaReader {
         if self.parts.iter().all(|p| p.done) {
             return self.status();
         }
+        let deadline = Instant::now() + POLL_WAIT;
         let start_bytes = batch.bytes();
         let mut count = 0usize;
-        let mut waited = false;
-        let mut eofs: Vec<(i32, i64)> = Vec::new();
         while count < max_messages && batch.bytes() - start_bytes < max_bytes {
-            let want = (max_messages - count).min(BATCH);
-            let got = self.queue.fill(Duration::ZERO, want);
-            if got == 0 {
-                // Nothing queued: wait (up to POLL_WAIT, once per call, only while this call
-                // has read nothing) through `poll`, which also serves librdkafka's events.
-                if count > 0 || waited {
-                    break;
-                }
-                waited = true;
-                match self.consumer.poll(POLL_WAIT) {
-                    None => break,
-                    Some(Ok(m)) => {
-                        use rdkafka::message::Message as _;
-                        let ts = m.timestamp().to_millis().unwrap_or(-1);
-                        if Self::accept_into(
-                            &mut self.parts,
-                            &mut self.finished,
-                            batch,
-                            m.partition(),
-                            m.offset(),
-                            ts,
-                            m.payload().unwrap_or_default(),
-                        ) {
-                            count += 1;
-                        }
-                        drop(m);
-                        for slot in std::mem::take(&mut self.finished) {
-                            self.finish_part(slot);
-                        }
-                    }
-                    Some(Err(RdError::PartitionEOF(partition))) => self.at_eof(partition, None),
-                    Some(Err(e)) => match e.rdkafka_error_code() {
-                        Some(
-                            RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange,
-                        ) => {
-                            self.error = Some(self.out_of_range(&e));
-                            break;
-                        }
-                        _ => break,
-                    },
-                }
-                continue;
-            }
-            for i in 0..got {
-                let Some(m) = self.queue.message(i) else {
-                    continue;
-                };
-                if m.err != NO_ERROR {
-                    match RDKafkaErrorCode::from(m.err) {
-                        RDKafkaErrorCode::PartitionEOF => {
-                            eofs.push((m.partition, m.offset));
-                        }
-                        code @ (RDKafkaErrorCode::AutoOffsetReset
-                        | RDKafkaErrorCode::OffsetOutOfRange)
-                            if self.error.is_none() =>
-                        {
-                            self.error =
-                                Some(self.out_of_range(&RdError::MessageConsumption(code)));
-                        }
-                        // Broker and transport errors are retried by librdkafka; reading
-                        // resumes where it was when the broker is back.
-                        _ => {}
-                    }
-                    continue;
-                }
-                let (partition, offset, payload) = (m.partition, m.offset, m.payload);
-                let ts = self.queue.timestamp(i);
-                // Borrows the parts, not the queue the payload lives in.
-                if Self::accept_into(
-                    &mut self.parts,
-                    &mut self.finished,
-                    batch,
-                    partition,
-                    offset,
-                    ts,
-                    payload,
-                ) {
-                    count += 1;
-                    // A message after the partition's EOF event: not at its end any more.
-                    if !eofs.is_empty() {
-                        eofs.retain(|(p, _)| *p != partition);
-                    }
-                }
-            }
-            for slot in std::mem::take(&mut self.finished) {
-                self.finish_part(slot);
-            }
-            self.queue.release();
-            for (partition, end) in eofs.drain(..) {
-                self.at_eof(partition, Some(end));
-            }
-            if self.error.is_some() {
+            let wait = if count == 0 {
+                deadline.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            let Some(polled) = self.consumer.poll(wait) else {
                 break;
+            };
+            match polled {
+                Ok(m) => {
+                    let (partition, offset) = (m.partition(), m.offset());
+                    let Some(slot) = self.slot(partition) else {
+                        continue;
+                    };
+                    let p = &mut self.parts[slot];
+                    if p.done || offset < p.next {
+                        continue;
+                    }
+                    let finish = if p.end.is_some_and(|end| offset >= end) {
+                        true
+                    } else {
+                        let ts = m.timestamp().to_millis().unwrap_or(-1);
+                        batch.push(partition, offset, ts, m.payload().unwrap_or(&[]));
+                        p.next = offset + 1;
+                        p.eof = false;
+                        count += 1;
+                        p.end.is_some_and(|end| p.next >= end)
+                    };
+                    drop(m);
+                    if finish {
+                        self.finish_part(slot);
+                    }
+                }
+                Err(RdError::PartitionEOF(partition)) => self.at_eof(partition),
+                Err(e) => match e.rdkafka_error_code() {
+                    Some(
+                        RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange,
+                    ) => {
+                        self.error = Some(self.out_of_range(&e));
+                        break;
+                    }
+                    // Broker and transport errors are retried by librdkafka; reading resumes
+                    // where it was when the broker is back.
+                    _ => break,
+                },
             }
         }
         self.status()
@@ -620,121 +528,5 @@ impl PartitionReader for KafkaReader {
                 self.consumer.resume(&tpl)
             };
         }
-    }
-}
-
-const NO_ERROR: rdkafka::types::RDKafkaRespErr =
-    rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
-
-/// Messages drained from librdkafka per call.
-const BATCH: usize = 1024;
-
-/// One message of a [`ConsumerQueue`] batch, borrowed.
-struct QueuedMessage<'a> {
-    err: rdkafka::types::RDKafkaRespErr,
-    partition: i32,
-    offset: i64,
-    payload: &'a [u8],
-}
-
-/// The consumer's message queue, drained a batch at a time with
-/// `rd_kafka_consume_batch_queue`: one call and one clock reading per batch instead of per
-/// message (per-message `poll` spent more time reading clocks than copying values).
-struct ConsumerQueue {
-    queue: std::ptr::NonNull<rdkafka::bindings::rd_kafka_queue_t>,
-    messages: Vec<*mut rdkafka::bindings::rd_kafka_message_t>,
-    len: usize,
-}
-
-// SAFETY: librdkafka queue handles and messages may be used from any thread; the reader
-// owns them and uses them from one thread at a time.
-unsafe impl Send for ConsumerQueue {}
-
-impl ConsumerQueue {
-    fn of(consumer: &BaseConsumer) -> Result<ConsumerQueue, KafkaError> {
-        // SAFETY: the client pointer is valid for the consumer's life; the queue handle
-        // returned holds its own reference and is destroyed in `drop`, which runs before
-        // the consumer's (field order in `KafkaReader`).
-        let queue = unsafe {
-            rdkafka::bindings::rd_kafka_queue_get_consumer(consumer.client().native_ptr())
-        };
-        let queue = std::ptr::NonNull::new(queue)
-            .ok_or_else(|| KafkaError::Client("librdkafka has no consumer queue".into()))?;
-        Ok(ConsumerQueue {
-            queue,
-            messages: vec![std::ptr::null_mut(); BATCH],
-            len: 0,
-        })
-    }
-
-    /// Takes up to `want` messages, waiting at most `wait` for them; returns how many.
-    /// The previous batch must have been released.
-    fn fill(&mut self, wait: Duration, want: usize) -> usize {
-        debug_assert_eq!(self.len, 0);
-        let want = want.min(self.messages.len());
-        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: `messages` has room for `want` pointers; librdkafka writes at most that
-        // many and returns the count (or -1 on error).
-        let n = unsafe {
-            rdkafka::bindings::rd_kafka_consume_batch_queue(
-                self.queue.as_ptr(),
-                ms,
-                self.messages.as_mut_ptr(),
-                want,
-            )
-        };
-        self.len = usize::try_from(n).unwrap_or(0).min(want);
-        self.len
-    }
-
-    /// Message `i` of the current batch.
-    fn message(&self, i: usize) -> Option<QueuedMessage<'_>> {
-        let ptr = *self.messages.get(i).filter(|_| i < self.len)?;
-        // SAFETY: librdkafka filled the first `len` slots with valid messages, alive until
-        // `release`; the payload borrow is tied to `&self`, which `release` needs mutably.
-        unsafe {
-            let m = ptr.as_ref()?;
-            let payload = if m.payload.is_null() || m.err != NO_ERROR {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(m.payload as *const u8, m.len)
-            };
-            Some(QueuedMessage {
-                err: m.err,
-                partition: m.partition,
-                offset: m.offset,
-                payload,
-            })
-        }
-    }
-
-    /// Message `i`'s timestamp in milliseconds (-1 when it has none).
-    fn timestamp(&self, i: usize) -> i64 {
-        let Some(&ptr) = self.messages.get(i).filter(|_| i < self.len) else {
-            return -1;
-        };
-        let mut kind =
-            rdkafka::bindings::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-        // SAFETY: a valid message of the current batch.
-        unsafe { rdkafka::bindings::rd_kafka_message_timestamp(ptr, &mut kind) }
-    }
-
-    /// Destroys the current batch's messages.
-    fn release(&mut self) {
-        for &m in &self.messages[..self.len] {
-            if !m.is_null() {
-                // SAFETY: each message of the batch is destroyed exactly once.
-                unsafe { rdkafka::bindings::rd_kafka_message_destroy(m) };
-            }
-        }
-        self.len = 0;
-    }
-}
-
-impl Drop for ConsumerQueue {
-    fn drop(&mut self) {
-        self.release();
-        // SAFETY: the handle from `rd_kafka_queue_get_consumer`, destroyed once.
-        unsafe { rdkafka::bindings::rd_kafka_queue_destroy(self.queue.as_ptr()) };
     }
 }
