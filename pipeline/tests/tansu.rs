@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use routinely_pipeline::capture::{self, CaptureMessage, GenOptions};
 
-const BIN: &str = env!("CARGO_BIN_EXE_routinely");
+mod common;
+
+use common::routinely;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tansu-{name}"));
@@ -73,17 +75,6 @@ impl Drop for Tansu {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn routinely(args: &[&str]) -> (i32, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run routinely");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn sorted(path: &Path) -> Vec<CaptureMessage> {

@@ -3,9 +3,8 @@
 //! asked for; the command line does both against a broker in another process
 //! (`routinely-mock-kafka`).
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use rdkafka::mocking::MockCluster;
@@ -14,8 +13,9 @@ use routinely_pipeline::topic::{
     CaptureTopicOptions, Position, ProduceOptions, TopicError, capture_topic, produce,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_routinely");
-const MOCK: &str = env!("CARGO_BIN_EXE_routinely-mock-kafka");
+mod common;
+
+use common::{MockBroker, routinely};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("topic-{name}"));
@@ -233,58 +233,6 @@ fn positions_parse_as_documented() {
             "{bad}: {err}"
         );
     }
-}
-
-/// `routinely-mock-kafka` serving in a child process; killed on drop.
-struct MockBroker {
-    child: Child,
-    bootstrap: String,
-}
-
-impl MockBroker {
-    fn start(topics: &[&str]) -> MockBroker {
-        let mut cmd = Command::new(MOCK);
-        for t in topics {
-            cmd.arg("--topic").arg(t);
-        }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start routinely-mock-kafka");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("bootstrap line");
-        let bootstrap = line
-            .trim()
-            .strip_prefix("bootstrap=")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        MockBroker { child, bootstrap }
-    }
-}
-
-impl Drop for MockBroker {
-    fn drop(&mut self) {
-        if let Some(stdin) = self.child.stdin.as_mut() {
-            let _ = writeln!(stdin, "quit");
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn routinely(args: &[&str]) -> (i32, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run routinely");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
