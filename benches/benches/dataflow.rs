@@ -10,7 +10,7 @@
 //! `gen_events.py`, 8 partitions) and kept under `target/bench-data/`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -18,26 +18,6 @@ use routinely_benches::{data_dir, floor_mb_per_s, simdjson_floor};
 use routinely_pipeline::capture::{self, GenOptions, Pacing};
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
-use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
-
-/// The seed job's statements, as shipped with the binary.
-fn statements() -> (
-    routinely_schemas::TableSchema,
-    routinely_schemas::RoutineLoadJob,
-) {
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/samples");
-    let table = parse_create_table(
-        &std::fs::read_to_string(samples.join("rt_events.table.sql")).expect("table sql"),
-    )
-    .expect("table");
-    let job = match parse_statement(
-        &std::fs::read_to_string(samples.join("rt_events.job.sql")).expect("job sql"),
-    ) {
-        Ok(Statement::CreateRoutineLoad(job)) => job,
-        other => panic!("seed job: {other:?}"),
-    };
-    (table, job)
-}
 
 /// The capture (generated once) and an NDJSON file of its values for the floor.
 fn capture_and_values(size: &str) -> (PathBuf, PathBuf) {
@@ -86,7 +66,7 @@ fn main() {
     routinely_pipeline::process::tune_allocator();
     let size = std::env::var("ROUTINELY_BENCH_CAPTURE_BYTES").unwrap_or_else(|_| "1G".into());
     let (capture_path, values) = capture_and_values(&size);
-    let (table, job) = statements();
+    let (table, job) = routinely_benches::sample_statements();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
     let mut results = Vec::new();

@@ -9,7 +9,6 @@
 //! routinely-benches --no-default-features --bench kafka`; `ROUTINELY_BENCH_KAFKA_BYTES` sets the
 //! topic's size (default 1G). Needs `kcat` (scripts/deps.sh installs it).
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -22,29 +21,10 @@ use routinely_pipeline::kafka::Until;
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::topic::{ProduceOptions, produce};
-use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 
 /// librdkafka's mock cluster keeps at most 5 MiB (and 100 000 messages) per partition and
 /// drops older messages beyond that, as retention would: 256 partitions hold a 1 GB topic.
 const PARTITIONS: u32 = 256;
-
-fn statements() -> (
-    routinely_schemas::TableSchema,
-    routinely_schemas::RoutineLoadJob,
-) {
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/samples");
-    let table = parse_create_table(
-        &std::fs::read_to_string(samples.join("rt_events.table.sql")).expect("table sql"),
-    )
-    .expect("table");
-    let job = match parse_statement(
-        &std::fs::read_to_string(samples.join("rt_events.job.sql")).expect("job sql"),
-    ) {
-        Ok(Statement::CreateRoutineLoad(job)) => job,
-        other => panic!("seed job: {other:?}"),
-    };
-    (table, job)
-}
 
 fn main() {
     routinely_pipeline::process::tune_allocator();
@@ -92,7 +72,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let (table, job) = statements();
+    let (table, job) = routinely_benches::sample_statements();
     let mut runs = Vec::new();
     for workers in [1usize, 2] {
         let state = data_dir().join(format!("kafka-state-{}", std::process::id()));

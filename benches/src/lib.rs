@@ -36,6 +36,25 @@ pub fn rt_events_plan() -> Arc<LoadPlan> {
     Arc::new(LoadPlan::new(&table, &job).expect("seed job plans"))
 }
 
+/// The seed job's statements as shipped with the binary (`pipeline/samples/`).
+pub fn sample_statements() -> (
+    routinely_schemas::TableSchema,
+    routinely_schemas::RoutineLoadJob,
+) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipeline/samples");
+    let table = parse_create_table(
+        &std::fs::read_to_string(samples.join("rt_events.table.sql")).expect("table sql"),
+    )
+    .expect("table");
+    let job = match parse_statement(
+        &std::fs::read_to_string(samples.join("rt_events.job.sql")).expect("job sql"),
+    ) {
+        Ok(Statement::CreateRoutineLoad(job)) => job,
+        other => panic!("seed job: {other:?}"),
+    };
+    (table, job)
+}
+
 /// The workspace's `shared/` directory (beside the repository).
 pub fn shared_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));

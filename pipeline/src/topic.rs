@@ -135,22 +135,11 @@ impl Position {
                 )))
             };
         }
-        let mut map = BTreeMap::new();
-        for item in t.split(',') {
-            let parsed = item.split_once(':').and_then(|(p, o)| {
-                Some((p.trim().parse::<i32>().ok()?, o.trim().parse::<i64>().ok()?))
-            });
-            match parsed {
-                Some((p, o)) if p >= 0 && o >= 0 => {
-                    map.insert(p, o);
-                }
-                _ => {
-                    return Err(TopicError::InvalidOption(format!(
-                        "`{text}`: expected beginning, end, now, an offset, PARTITION:OFFSET,... or yyyy-MM-dd HH:mm:ss (`{item}` is none of these)"
-                    )));
-                }
-            }
-        }
+        let map = crate::kafka::partition_offsets(t).map_err(|item| {
+            TopicError::InvalidOption(format!(
+                "`{text}`: expected beginning, end, now, an offset, PARTITION:OFFSET,... or yyyy-MM-dd HH:mm:ss (`{item}` is none of these)"
+            ))
+        })?;
         Ok(Position::Offsets(map))
     }
 }

@@ -285,23 +285,11 @@ impl Until {
         if let Some(ms) = routinely_schemas::job::datetime_epoch_ms(t, tz) {
             return Ok(Until::Time(ms));
         }
-        let mut map = BTreeMap::new();
-        for item in t.split(',') {
-            let parsed = item.split_once(':').and_then(|(p, o)| {
-                Some((p.trim().parse::<i32>().ok()?, o.trim().parse::<i64>().ok()?))
-            });
-            match parsed {
-                Some((p, o)) if p >= 0 && o >= 0 => {
-                    map.insert(p, o);
-                }
-                _ => {
-                    return Err(KafkaError::Until(format!(
-                        "--until `{text}`: expected now, PARTITION:OFFSET,... or \
-                         \"yyyy-MM-dd HH:mm:ss\""
-                    )));
-                }
-            }
-        }
+        let map = partition_offsets(t).map_err(|_| {
+            KafkaError::Until(format!(
+                "--until `{text}`: expected now, PARTITION:OFFSET,... or \"yyyy-MM-dd HH:mm:ss\""
+            ))
+        })?;
         Ok(Until::Offsets(map))
     }
 }
@@ -442,4 +430,22 @@ pub fn pauses_job(message: &str) -> bool {
     ]
     .iter()
     .any(|m| message.contains(m))
+}
+
+/// `PARTITION:OFFSET,...` (both non-negative) as a map; the first item that is not one on
+/// error.
+pub fn partition_offsets(text: &str) -> Result<BTreeMap<i32, i64>, String> {
+    let mut map = BTreeMap::new();
+    for item in text.split(',') {
+        let parsed = item.split_once(':').and_then(|(p, o)| {
+            Some((p.trim().parse::<i32>().ok()?, o.trim().parse::<i64>().ok()?))
+        });
+        match parsed {
+            Some((p, o)) if p >= 0 && o >= 0 => {
+                map.insert(p, o);
+            }
+            _ => return Err(item.to_string()),
+        }
+    }
+    Ok(map)
 }
