@@ -88,6 +88,9 @@ pub enum TopicError {
         /// The first failure.
         first: String,
     },
+    /// Metadata, watermarks or offset lookups failed (the job source's errors).
+    #[error(transparent)]
+    Source(#[from] crate::kafka::KafkaError),
     /// Reading or writing the capture failed.
     #[error(transparent)]
     Capture(#[from] CaptureError),
@@ -187,8 +190,6 @@ pub struct TopicCapture {
     pub stats: CaptureStats,
 }
 
-const META_TIMEOUT: Duration = Duration::from_secs(10);
-
 fn kafka_err<'a>(
     brokers: &'a str,
     topic: &'a str,
@@ -202,67 +203,22 @@ fn kafka_err<'a>(
     }
 }
 
-fn client_config(brokers: &str, properties: &[(String, String)]) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", brokers);
-    for (k, v) in properties {
-        config.set(k, v);
-    }
-    config
-}
-
-/// The topic's partitions, from metadata.
-fn topic_partitions<C: rdkafka::consumer::ConsumerContext>(
-    consumer: &BaseConsumer<C>,
-    brokers: &str,
-    topic: &str,
-) -> Result<Vec<i32>, TopicError> {
-    let metadata = consumer
-        .fetch_metadata(Some(topic), META_TIMEOUT)
-        .map_err(kafka_err(brokers, topic, "fetching metadata"))?;
-    let Some(t) = metadata.topics().iter().find(|t| t.name() == topic) else {
-        return Err(TopicError::Missing {
-            brokers: brokers.to_string(),
-            what: format!("topic `{topic}` does not exist"),
-        });
-    };
-    if let Some(e) = t.error() {
-        return Err(TopicError::Missing {
-            brokers: brokers.to_string(),
-            what: format!("topic `{topic}`: {:?}", RDKafkaErrorCode::from(e)),
-        });
-    }
-    let mut parts: Vec<i32> = t.partitions().iter().map(|p| p.id()).collect();
-    parts.sort_unstable();
-    Ok(parts)
-}
-
 /// Resolves one end of every partition's range.
-fn resolve<C: rdkafka::consumer::ConsumerContext>(
-    consumer: &BaseConsumer<C>,
+fn resolve(
+    consumer: &BaseConsumer,
     opts: &CaptureTopicOptions,
     position: &Position,
     watermarks: &BTreeMap<i32, (i64, i64)>,
     unlisted_is_end: bool,
 ) -> Result<BTreeMap<i32, i64>, TopicError> {
-    let (brokers, topic) = (opts.brokers.as_str(), opts.topic.as_str());
+    let topic = opts.topic.as_str();
     let mut out = BTreeMap::new();
-    let times = if let Position::Time(ms) = position {
-        let mut tpl = TopicPartitionList::new();
-        for &p in watermarks.keys() {
-            tpl.add_partition_offset(topic, p, Offset::Offset(*ms))
-                .map_err(kafka_err(brokers, topic, "building the offset lookup"))?;
+    let times = match position {
+        Position::Time(ms) => {
+            let parts: Vec<i32> = watermarks.keys().copied().collect();
+            crate::kafka::offsets_for_time(consumer, topic, &parts, *ms)?
         }
-        let found = consumer
-            .offsets_for_times(tpl, META_TIMEOUT)
-            .map_err(kafka_err(brokers, topic, "looking offsets up by time"))?;
-        let mut times = BTreeMap::new();
-        for e in found.elements() {
-            times.insert(e.partition(), e.offset());
-        }
-        times
-    } else {
-        BTreeMap::new()
+        _ => BTreeMap::new(),
     };
     for (&p, &(low, high)) in watermarks {
         let offset = match position {
@@ -275,10 +231,7 @@ fn resolve<C: rdkafka::consumer::ConsumerContext>(
                 None => low,
             },
             // No message at or after the time: the end.
-            Position::Time(_) => match times.get(&p) {
-                Some(Offset::Offset(n)) => *n,
-                _ => high,
-            },
+            Position::Time(_) => times.get(&p).copied().unwrap_or(high),
         };
         if offset < low || offset > high {
             return Err(TopicError::OutOfRange {
@@ -301,24 +254,10 @@ fn resolve<C: rdkafka::consumer::ConsumerContext>(
 /// skipped as a consumer skips them.
 pub fn capture_topic(opts: &CaptureTopicOptions) -> Result<TopicCapture, TopicError> {
     let (brokers, topic) = (opts.brokers.as_str(), opts.topic.as_str());
-    let mut config = client_config(brokers, &opts.properties);
-    config
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "error");
-    if !opts.properties.iter().any(|(k, _)| k == "group.id") {
-        config.set("group.id", "routinely-capture");
-    }
-    for (key, value) in crate::kafka::THROUGHPUT_DEFAULTS {
-        if !opts.properties.iter().any(|(k, _)| k == key) {
-            config.set(*key, *value);
-        }
-    }
-    let consumer: BaseConsumer =
-        config
-            .create()
-            .map_err(kafka_err(brokers, topic, "creating the consumer"))?;
-    let all = topic_partitions(&consumer, brokers, topic)?;
+    // The job source's consumer: manual assignment, no commits, EOF events, no silent
+    // offset reset, the same throughput settings.
+    let consumer = crate::kafka::consumer(brokers, &opts.properties)?;
+    let all = crate::kafka::topic_partitions(&consumer, topic)?;
     let partitions = match &opts.partitions {
         None => all,
         Some(list) => {
@@ -335,10 +274,7 @@ pub fn capture_topic(opts: &CaptureTopicOptions) -> Result<TopicCapture, TopicEr
     };
     let mut watermarks = BTreeMap::new();
     for &p in &partitions {
-        let w = consumer
-            .fetch_watermarks(topic, p, META_TIMEOUT)
-            .map_err(kafka_err(brokers, topic, "fetching watermarks"))?;
-        watermarks.insert(p, w);
+        watermarks.insert(p, crate::kafka::watermarks(&consumer, topic, p)?);
     }
     let starts = resolve(&consumer, opts, &opts.from, &watermarks, false)?;
     let ends = resolve(&consumer, opts, &opts.to, &watermarks, true)?;
@@ -404,7 +340,7 @@ pub fn capture_topic(opts: &CaptureTopicOptions) -> Result<TopicCapture, TopicEr
                     finish_partition(&consumer, topic, p, &mut next)?;
                 }
             }
-            Some(Err(e)) => {
+            Some(Err(e)) if !matches!(e, KafkaError::PartitionEOF(_)) => {
                 return Err(TopicError::Kafka {
                     brokers: brokers.to_string(),
                     topic: topic.to_string(),
@@ -412,7 +348,8 @@ pub fn capture_topic(opts: &CaptureTopicOptions) -> Result<TopicCapture, TopicEr
                     source: Box::new(e),
                 });
             }
-            None => {
+            // Nothing, or a partition's end.
+            _ => {
                 // Gaps (transaction markers, aborted or compacted records) can leave the last
                 // offsets of a range without a message: the consumer's position says where
                 // it is.
@@ -510,13 +447,8 @@ pub fn produce(path: &Path, opts: &ProduceOptions) -> Result<ProduceStats, Topic
     let (brokers, topic) = (opts.brokers.as_str(), opts.topic.as_str());
     let needed = capture::summarize(path)?;
     {
-        let mut config = client_config(brokers, &opts.properties);
-        config.set("group.id", "routinely-produce");
-        let probe: BaseConsumer =
-            config
-                .create()
-                .map_err(kafka_err(brokers, topic, "creating the metadata client"))?;
-        let parts = topic_partitions(&probe, brokers, topic)?;
+        let probe = crate::kafka::consumer(brokers, &opts.properties)?;
+        let parts = crate::kafka::topic_partitions(&probe, topic)?;
         if let Some(missing) = needed.iter().find(|s| !parts.contains(&s.partition)) {
             return Err(TopicError::Missing {
                 brokers: brokers.to_string(),
@@ -527,7 +459,11 @@ pub fn produce(path: &Path, opts: &ProduceOptions) -> Result<ProduceStats, Topic
             });
         }
     }
-    let mut config = client_config(brokers, &opts.properties);
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", brokers);
+    for (k, v) in &opts.properties {
+        config.set(k, v);
+    }
     config
         .set("enable.idempotence", "true")
         .set("linger.ms", "5")
