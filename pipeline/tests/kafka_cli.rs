@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
@@ -23,18 +23,14 @@ use routinely_schemas::sql::parse_create_table;
 
 mod common;
 
-use common::{BIN, MockBroker};
+use common::{BIN, Lcg, MockBroker, kill_after};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-/// A scratch directory under the target directory, emptied first.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("kafka-cli-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    common::scratch("kafka-cli", name)
 }
 
 /// A generated clickstream capture of `messages` events over `partitions` partitions, with
@@ -175,36 +171,6 @@ fn accounted(ledger: &Ledger) -> u64 {
         .filter(|e| !e.superseded)
         .map(|e| e.decision.counts.loaded + e.decision.counts.filtered)
         .sum()
-}
-
-/// A small deterministic generator for kill times.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
-
-/// SIGKILLs `child` after `after` unless it ended first (then it must have succeeded);
-/// whether it was killed.
-fn kill_after(mut child: Child, after: Duration) -> bool {
-    let deadline = Instant::now() + after;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            assert!(status.success(), "run failed before the kill: {status:?}");
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    // SIGKILL: no handler runs, nothing is flushed.
-    let _ = child.kill();
-    let _ = child.wait();
-    true
 }
 
 /// Produces the capture's messages in order, each to its partition with its key and

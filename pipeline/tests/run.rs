@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use routinely_operators::row::datum::rows_as_text;
@@ -16,18 +16,16 @@ use routinely_pipeline::sink::local::LocalTable;
 use routinely_schemas::TableSchema;
 use routinely_schemas::sql::parse_create_table;
 
-const BIN: &str = env!("CARGO_BIN_EXE_routinely");
+mod common;
+
+use common::{BIN, Lcg, kill_after};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-/// A scratch directory under the target directory, emptied first.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("run-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    common::scratch("run", name)
 }
 
 /// The seed's rt_events table and a job over it (epochs of at most one second).
@@ -148,34 +146,6 @@ fn clean_run(dir: &Path, capture: &Path, table: &Path, job: &Path) -> Vec<Vec<Op
     );
     assert_ledger_complete(&state, capture);
     rows(&sink)
-}
-
-/// A small deterministic generator for kill times.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
-
-fn kill_after(mut child: Child, after: Duration) -> bool {
-    let deadline = Instant::now() + after;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            assert!(status.success(), "run failed before the kill: {status:?}");
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // SIGKILL: no handler runs, nothing is flushed.
-    let _ = child.kill();
-    let _ = child.wait();
-    true
 }
 
 /// kill -9 at random moments, restarting each time: the final table equals a clean run's, as a

@@ -17,10 +17,7 @@ mod common;
 use common::routinely;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("tansu-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    common::scratch("tansu", name)
 }
 
 /// A tansu broker in a child process; killed on drop.

@@ -18,10 +18,7 @@ mod common;
 use common::{MockBroker, routinely};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("topic-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    common::scratch("topic", name)
 }
 
 /// A generated capture of `messages` events over `partitions` partitions (some with headers,

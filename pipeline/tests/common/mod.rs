@@ -74,3 +74,34 @@ impl Drop for MockBroker {
         let _ = self.child.wait();
     }
 }
+
+/// A small deterministic generator for kill times.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `below`.
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// SIGKILLs `child` after `after` unless it ended first (then it must have succeeded);
+/// whether it was killed.
+pub fn kill_after(mut child: Child, after: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + after;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            assert!(status.success(), "run failed before the kill: {status:?}");
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    // SIGKILL: no handler runs, nothing is flushed.
+    let _ = child.kill();
+    let _ = child.wait();
+    true
+}
