@@ -411,6 +411,8 @@ pub struct ProgressState {
     pub identity: Option<JobIdentity>,
     /// Number of runs started (the generation of the latest run).
     pub generation: u64,
+    /// Timely workers of the latest run (over all processes).
+    pub last_run_workers: usize,
     /// The last decided epoch.
     pub last_decided: Option<u64>,
     /// The highest committed epoch.
@@ -569,7 +571,10 @@ impl ProgressState {
                     self.identity = Some(id.clone());
                 }
             }
-            Record::RunStart { .. } => self.generation += 1,
+            Record::RunStart { workers, .. } => {
+                self.generation += 1;
+                self.last_run_workers = *workers;
+            }
             Record::Decided(d) => {
                 let at = self.uncommitted.partition_point(|u| u.epoch < d.epoch);
                 if self.uncommitted.get(at).is_some_and(|u| u.epoch == d.epoch) {

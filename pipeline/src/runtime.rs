@@ -36,7 +36,7 @@ use routinely_operators::dataflow::load::{Load, SinkError, TxnSink};
 use routinely_operators::dataflow::window::{
     EpochPolicy, PartitionReader, ReadStatus, SourceStats, windowed_source,
 };
-use routinely_operators::dataflow::{Committed, Decision, Epoch, Failure};
+use routinely_operators::dataflow::{Committed, Decision, Epoch, Failure, PartitionRange};
 use routinely_operators::row::{LoadPlan, RowCounts};
 use routinely_schemas::job::KafkaOffset;
 use routinely_schemas::{RoutineLoadJob, TableSchema};
@@ -44,9 +44,10 @@ use routinely_schemas::{RoutineLoadJob, TableSchema};
 use crate::capture::{CaptureReader, Pacing, ReaderOptions, StartOffset};
 use crate::kafka::{GroupCommitter, KafkaOptions, KafkaReader, Until};
 use crate::progress::{DecisionRecord, JobIdentity, ProgressStore, StartSpec, now_ms};
+use crate::sink::doris::{DorisClient, DorisCommitter, DorisTxnSink, LoadSpec};
 use crate::sink::local::LocalTable;
 use crate::sink::null::{NullCommitter, NullSink};
-use crate::sink::{EpochCommitter, SinkSpec};
+use crate::sink::{CommitOutcome, EpochCommitter, SinkSpec};
 
 /// Where a job reads from.
 #[derive(Debug, Clone)]
@@ -240,11 +241,22 @@ impl Coordinator for EpochCoordinator {
     }
 
     fn start_commit(&mut self, decision: &Decision) -> Result<(), String> {
-        self.committer
+        let outcome = self
+            .committer
             .commit(decision)
             .map_err(|e: SinkError| e.to_string())?;
+        let visible_at_ms = match outcome {
+            CommitOutcome::Committed { visible_at_ms } => visible_at_ms,
+            CommitOutcome::Lost { reason, .. } => {
+                // The decision stands; the restart loads the lost transactions' rows again.
+                self.store
+                    .aborted(decision.epoch, &reason)
+                    .map_err(|e| e.to_string())?;
+                return Err(format!("{RELOAD_MARK}: {reason}"));
+            }
+        };
         self.store
-            .committed(decision.epoch, Some(now_ms()))
+            .committed(decision.epoch, visible_at_ms)
             .map_err(|e| e.to_string())?;
         if let Some(group) = &self.group {
             let mut next: Vec<(i32, i64)> = Vec::new();
@@ -313,10 +325,11 @@ impl PartitionReader for WorkerReader {
     }
 }
 
-/// A worker's sink: local staging or nothing.
+/// A worker's sink: local staging, Doris or nothing.
 enum WorkerSink {
     Local(crate::sink::local::LocalTxnSink),
     Null(NullSink),
+    Doris(Box<DorisTxnSink>),
 }
 
 impl TxnSink for WorkerSink {
@@ -324,12 +337,14 @@ impl TxnSink for WorkerSink {
         match self {
             WorkerSink::Local(s) => s.begin(epoch),
             WorkerSink::Null(s) => s.begin(epoch),
+            WorkerSink::Doris(s) => s.begin(epoch),
         }
     }
     fn write(&mut self, epoch: Epoch, batch: &arrow_array::RecordBatch) -> Result<(), SinkError> {
         match self {
             WorkerSink::Local(s) => s.write(epoch, batch),
             WorkerSink::Null(s) => s.write(epoch, batch),
+            WorkerSink::Doris(s) => s.write(epoch, batch),
         }
     }
     fn write_rejected(
@@ -340,12 +355,19 @@ impl TxnSink for WorkerSink {
         match self {
             WorkerSink::Local(s) => s.write_rejected(epoch, rows),
             WorkerSink::Null(s) => s.write_rejected(epoch, rows),
+            WorkerSink::Doris(s) => s.write_rejected(epoch, rows),
+        }
+    }
+    fn covers(&mut self, epoch: Epoch, ranges: &[PartitionRange]) {
+        if let WorkerSink::Doris(s) = self {
+            s.covers(epoch, ranges);
         }
     }
     fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError> {
         match self {
             WorkerSink::Local(s) => s.precommit(epoch),
             WorkerSink::Null(s) => s.precommit(epoch),
+            WorkerSink::Doris(s) => s.precommit(epoch),
         }
     }
 }
@@ -398,7 +420,18 @@ pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
         Err(crate::progress::ProgressError::NotFound(_)) => BTreeMap::new(),
         Err(e) => return Err(RunError::Progress(e.to_string())),
     };
-    let result = run_job(config.clone(), overrides);
+    let mut result = run_job(config.clone(), overrides.clone());
+    // A transaction Doris aborted under a decided epoch: the next start loads it again.
+    let mut reruns = 0;
+    while let Err(RunError::Failed(why)) = &result
+        && why.contains(RELOAD_MARK)
+        && config.cluster.processes <= 1
+        && reruns < 8
+    {
+        reruns += 1;
+        eprintln!("routinely: {why}; starting again to load it");
+        result = run_job(config.clone(), overrides.clone());
+    }
     if let Err(RunError::Failed(why)) = &result
         && config.cluster.process == 0
         && crate::kafka::pauses_job(why)
@@ -547,6 +580,13 @@ fn run_job(config: RunConfig, overrides: BTreeMap<i32, StartSpec>) -> Result<Run
                 }
             },
             SinkSpec::Null { rate } => WorkerSink::Null(NullSink::new(*rate)),
+            SinkSpec::Doris(target) => WorkerSink::Doris(Box::new(DorisTxnSink::new(
+                Arc::new(doris_client(&cfg, target)),
+                Arc::new(LoadSpec::new(&cfg.job, &plan)),
+                index,
+                state.generation,
+                spool_dir(&cfg),
+            ))),
         };
 
         let probe = ProbeHandle::new();
@@ -635,32 +675,80 @@ fn run_job(config: RunConfig, overrides: BTreeMap<i32, StartSpec>) -> Result<Run
 
 /// Process 0, worker 0: opens the store, commits decided-but-uncommitted epochs, drops staged
 /// transactions of undecided epochs, records the run.
-fn recover(cfg: &RunConfig, plan: &LoadPlan) -> Result<EpochCoordinator, RunError> {
+fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, RunError> {
     let (mut store, _report) = ProgressStore::open(&cfg.state, identity(&cfg.job))
         .map_err(|e| RunError::Progress(e.to_string()))?;
+    let state = store.state().clone();
     let mut committer: Box<dyn EpochCommitter> = match &cfg.sink {
         SinkSpec::Local(dir) => Box::new(
             LocalTable::open(dir, plan.table(), plan.output_schema())
                 .map_err(|e| RunError::Sink(e.to_string()))?,
         ),
         SinkSpec::Null { .. } => Box::new(NullCommitter),
+        SinkSpec::Doris(target) => {
+            let client = Arc::new(doris_client(cfg, target));
+            let spec = LoadSpec::new(&cfg.job, plan);
+            let previous =
+                (state.generation > 0).then_some((state.generation, state.last_run_workers));
+            let c = DorisCommitter::new(
+                client,
+                spec.label_prefix.clone(),
+                previous,
+                cfg.job.properties.max_inflight_epochs,
+            );
+            c.check_schema(plan.table())
+                .map_err(|e| RunError::Sink(e.to_string()))?;
+            Box::new(c)
+        }
     };
-    let state = store.state().clone();
-    if let Some((d, why)) = state.to_reload.first() {
-        return Err(RunError::Progress(format!(
-            "epoch {} was aborted ({why}) and must be loaded again from its recorded ranges, \
-             which this sink does not do",
-            d.epoch
-        )));
+    // Decided epochs not yet committed, and those whose transactions were lost, in order.
+    let mut pending: Vec<DecisionRecord> = state.uncommitted.clone();
+    for (d, _) in &state.to_reload {
+        if !pending.iter().any(|p| p.epoch == d.epoch) {
+            pending.push(d.clone());
+        }
     }
-    for d in &state.uncommitted {
-        let decision = d.to_decision();
-        committer
-            .commit(&decision)
-            .map_err(|e| RunError::Sink(format!("recommitting epoch {}: {e}", d.epoch)))?;
-        store
-            .committed(d.epoch, Some(now_ms()))
-            .map_err(|e| RunError::Progress(e.to_string()))?;
+    pending.sort_by_key(|d| d.epoch);
+    for d in pending {
+        let mut decision = d.to_decision();
+        let mut reloads = 0;
+        loop {
+            match committer
+                .commit(&decision)
+                .map_err(|e| RunError::Sink(format!("recommitting epoch {}: {e}", d.epoch)))?
+            {
+                CommitOutcome::Committed { visible_at_ms } => {
+                    store
+                        .committed(d.epoch, visible_at_ms)
+                        .map_err(|e| RunError::Progress(e.to_string()))?;
+                    break;
+                }
+                CommitOutcome::Lost { lost, reason } => {
+                    reloads += 1;
+                    if reloads > 3 {
+                        return Err(RunError::Sink(format!(
+                            "epoch {}: Doris keeps aborting its re-loaded transactions: {reason}",
+                            d.epoch
+                        )));
+                    }
+                    store
+                        .aborted(d.epoch, &reason)
+                        .map_err(|e| RunError::Progress(e.to_string()))?;
+                    let SinkSpec::Doris(target) = &cfg.sink else {
+                        return Err(RunError::Progress(format!(
+                            "epoch {} was aborted ({reason}) and must be loaded again from its \
+                             recorded ranges, which this sink does not do",
+                            d.epoch
+                        )));
+                    };
+                    let record = reload_lost(cfg, plan, target, &store, &d, &lost)?;
+                    store
+                        .decide(&record)
+                        .map_err(|e| RunError::Progress(e.to_string()))?;
+                    decision = record.to_decision();
+                }
+            }
+        }
     }
     committer
         .abort_undecided(state.last_decided)
@@ -684,4 +772,190 @@ fn recover(cfg: &RunConfig, plan: &LoadPlan) -> Result<EpochCoordinator, RunErro
         done: Vec::new(),
         group,
     })
+}
+
+/// Marks a run failure whose cure is a restart that loads lost transactions again.
+const RELOAD_MARK: &str = "Doris aborted transactions of a decided epoch";
+
+/// The Doris client of the job's table.
+fn doris_client(cfg: &RunConfig, target: &crate::sink::doris::DorisTarget) -> DorisClient {
+    let db = cfg
+        .job
+        .database
+        .clone()
+        .or_else(|| cfg.table.database.clone())
+        .unwrap_or_default();
+    let table = cfg
+        .job
+        .table
+        .clone()
+        .unwrap_or_else(|| cfg.table.name.clone());
+    DorisClient::new(target.clone(), &db, &table)
+}
+
+/// Where the Doris sink spools request bodies (for retries) and writes error logs.
+fn spool_dir(cfg: &RunConfig) -> PathBuf {
+    cfg.state.join("spool")
+}
+
+/// Loads the lost transactions of a decided epoch again, from exactly the ranges they covered,
+/// under fresh labels of the run about to start; the epoch's new decision record (the
+/// transactions kept and the new ones).
+fn reload_lost(
+    cfg: &RunConfig,
+    plan: &Arc<LoadPlan>,
+    target: &crate::sink::doris::DorisTarget,
+    store: &ProgressStore,
+    d: &DecisionRecord,
+    lost: &[(usize, String)],
+) -> Result<DecisionRecord, RunError> {
+    use crate::sink::doris::Handle;
+    let generation = store.state().generation + 1;
+    let client = Arc::new(doris_client(cfg, target));
+    let spec = Arc::new(LoadSpec::new(&cfg.job, plan));
+    let mut txns: Vec<(usize, String)> = d
+        .txns
+        .iter()
+        .filter(|t| !lost.contains(t))
+        .cloned()
+        .collect();
+    let kept: Vec<i32> = txns
+        .iter()
+        .filter_map(|(_, h)| Handle::parse(h))
+        .flat_map(|h| h.partitions)
+        .collect();
+    for (worker, handle) in lost {
+        let parts: Vec<i32> = match Handle::parse(handle) {
+            Some(h) if !h.partitions.is_empty() => h.partitions,
+            _ => d
+                .ranges
+                .iter()
+                .map(|r| r.partition)
+                .filter(|p| !kept.contains(p))
+                .collect(),
+        };
+        let ranges: Vec<PartitionRange> = d
+            .ranges
+            .iter()
+            .filter(|r| parts.contains(&r.partition))
+            .copied()
+            .collect();
+        let mut sink = DorisTxnSink::new(
+            client.clone(),
+            spec.clone(),
+            *worker,
+            generation,
+            spool_dir(cfg),
+        );
+        let handle = load_ranges(cfg, plan, &ranges, &mut sink, d.epoch)?;
+        if !handle.is_empty() {
+            txns.push((*worker, handle));
+        }
+    }
+    txns.sort();
+    Ok(DecisionRecord {
+        epoch: d.epoch,
+        generation,
+        decided_at_ms: now_ms(),
+        ranges: d.ranges.clone(),
+        txns,
+        counts: d.counts,
+    })
+}
+
+/// Reads exactly `ranges` from the job's source through the row path into one transaction
+/// of `sink`; its handle (empty when no row was loaded).
+fn load_ranges(
+    cfg: &RunConfig,
+    plan: &Arc<LoadPlan>,
+    ranges: &[PartitionRange],
+    sink: &mut impl TxnSink,
+    epoch: Epoch,
+) -> Result<String, RunError> {
+    let mut starts: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut ends: BTreeMap<i32, i64> = BTreeMap::new();
+    for r in ranges {
+        let s = starts.entry(r.partition).or_insert(r.start);
+        *s = (*s).min(r.start);
+        let e = ends.entry(r.partition).or_insert(r.end);
+        *e = (*e).max(r.end);
+    }
+    let parts: Vec<i32> = ends.keys().copied().collect();
+    let sink_err = |e: SinkError| RunError::Sink(format!("re-loading epoch {epoch}: {e}"));
+    sink.begin(epoch).map_err(sink_err)?;
+    if !parts.is_empty() {
+        let owned = parts.clone();
+        let owns: Box<dyn Fn(i32) -> bool + Send> = Box::new(move |p| owned.contains(&p));
+        let mut reader = match &cfg.source {
+            SourceSpec::Kafka { brokers, .. } => KafkaReader::open(KafkaOptions {
+                brokers: crate::kafka::brokers(&cfg.job, brokers.as_deref()),
+                topic: cfg.job.kafka.topic.clone(),
+                properties: cfg.job.kafka.properties.clone(),
+                owns,
+                partitions: Some(parts.clone()),
+                resume: starts.clone(),
+                start: BTreeMap::new(),
+                default_start: KafkaOffset::Beginning,
+                until: Some(ends.clone()),
+                refresh: Duration::from_secs(2),
+            })
+            .map(|r| WorkerReader::Kafka(Box::new(r)))
+            .map_err(|e| RunError::Source(e.to_string()))?,
+            SourceSpec::Capture { path, .. } => CaptureReader::open(
+                path,
+                ReaderOptions {
+                    owns,
+                    partitions: Some(parts.clone()),
+                    resume: starts.clone(),
+                    start: BTreeMap::new(),
+                    default_start: StartOffset::Beginning,
+                    pacing: Pacing::AsFastAsPossible,
+                },
+            )
+            .map(|r| WorkerReader::Capture(Box::new(r)))
+            .map_err(|e| RunError::Source(e.to_string()))?,
+        };
+        let mut path = routinely_operators::row::RowPath::new(plan.clone());
+        path.begin_batch(now_ms() * 1000);
+        let mut batch = MessageBatch::with_capacity(8192, 1 << 20);
+        loop {
+            batch.clear();
+            let status = reader.read(&mut batch, 8192, 8 << 20);
+            if let Some(e) = status.error {
+                return Err(RunError::Source(format!("re-loading epoch {epoch}: {e}")));
+            }
+            for m in batch.iter() {
+                if ends.get(&m.partition).is_some_and(|end| m.offset < *end) {
+                    path.push(m);
+                }
+            }
+            for b in path.take_chunks() {
+                sink.write(epoch, &b).map_err(sink_err)?;
+            }
+            let rejected = path.take_rejected();
+            if !rejected.is_empty() {
+                sink.write_rejected(epoch, &rejected).map_err(sink_err)?;
+            }
+            let positions: BTreeMap<i32, i64> = reader.positions().into_iter().collect();
+            let done = ends
+                .iter()
+                .all(|(p, end)| positions.get(p).is_some_and(|at| at >= end));
+            if done || status.finished {
+                break;
+            }
+            if status.caught_up && batch.is_empty() {
+                std::thread::sleep(reader.idle_wait());
+            }
+        }
+        let rest = path.finish();
+        for b in &rest.batches {
+            sink.write(epoch, b).map_err(sink_err)?;
+        }
+        if !rest.rejected.is_empty() {
+            sink.write_rejected(epoch, &rest.rejected)
+                .map_err(sink_err)?;
+        }
+    }
+    sink.covers(epoch, ranges);
+    sink.precommit(epoch).map_err(sink_err)
 }

@@ -97,6 +97,7 @@ impl JobSummary<'_> {
             "merge_type": job.merge_type.as_str(),
             "doris_version": p.doris_version.as_str(),
             "max_inflight_epochs": p.max_inflight_epochs.to_string(),
+            "load_format": p.load_format.as_str(),
         })
         .to_string();
         let partitions: Vec<String> = self.next_offsets.keys().map(|p| p.to_string()).collect();

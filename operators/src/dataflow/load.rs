@@ -41,6 +41,10 @@ pub trait TxnSink: 'static {
     /// Pre-commits the transaction: its data is durable but invisible. Returns the handle the
     /// coordinator commits or aborts it by.
     fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError>;
+    /// Called just before [`TxnSink::precommit`] with the offset ranges the worker read in
+    /// `epoch`, for a sink whose handle must say what its transaction covers (to load exactly
+    /// that again if the transaction is lost). Does nothing by default.
+    fn covers(&mut self, _epoch: Epoch, _ranges: &[PartitionRange]) {}
 }
 
 /// Stages epochs in a [`TxnSink`].
@@ -207,6 +211,7 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
                         continue;
                     };
                     let handle = if st.begun {
+                        sink.covers(epoch, &st.ranges);
                         match sink.precommit(epoch) {
                             Ok(h) => h,
                             Err(e) => {

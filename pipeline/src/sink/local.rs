@@ -101,7 +101,7 @@ use routinely_operators::row::RejectedRow;
 use routinely_schemas::table::AggregationType;
 use routinely_schemas::{KeysType, TableSchema};
 
-use super::EpochCommitter;
+use super::{CommitOutcome, EpochCommitter};
 
 /// Staging directory (under the table directory).
 pub const STAGING_DIR: &str = "_staging";
@@ -1211,7 +1211,7 @@ impl EpochCommitter for LocalTable {
     /// Renames `_staging/epoch=E` to `data/epoch=E` (one `rename`), fsyncs, then brings the
     /// view up to date. Already committed: `Ok`. No handles and nothing staged: nothing to
     /// do (no directory is made for an empty epoch).
-    fn commit(&mut self, decision: &Decision) -> Result<(), SinkError> {
+    fn commit(&mut self, decision: &Decision) -> Result<CommitOutcome, SinkError> {
         let epoch = decision.epoch;
         let name = epoch_dir_name(epoch);
         let staged = self.staging_path(epoch);
@@ -1254,7 +1254,9 @@ impl EpochCommitter for LocalTable {
             )));
         }
         self.refresh_view()?;
-        Ok(())
+        Ok(CommitOutcome::Committed {
+            visible_at_ms: Some(crate::progress::now_ms()),
+        })
     }
 
     /// Removes the staging of every epoch after `last_decided`, and stale staging of epochs

@@ -7,7 +7,9 @@
 //! |---|---|---|
 //! | `local:DIR` | [`local::LocalTxnSink`]: Parquet files staged per epoch | [`local::LocalTable`]: one rename per epoch, key models applied |
 //! | `null[:RATE]` | [`null::NullSink`]: discards rows (at most RATE rows/s per worker) | [`null::NullCommitter`]: nothing to commit |
+//! | `doris://USER@HOST:PORT` | [`doris::DorisTxnSink`]: a 2PC Stream Load per epoch | [`doris::DorisCommitter`]: 2PC commit by txn id, VISIBLE confirmed |
 
+pub mod doris;
 pub mod local;
 pub mod null;
 
@@ -22,8 +24,9 @@ pub use routinely_operators::dataflow::load::{SinkError, TxnSink};
 pub trait EpochCommitter: Send {
     /// Commits every transaction of a decided epoch. Idempotent: committing an epoch that is
     /// already committed is `Ok`, so a restart can commit every decided-but-uncommitted epoch
-    /// again.
-    fn commit(&mut self, decision: &Decision) -> Result<(), SinkError>;
+    /// again. A transaction the sink has lost (Doris aborted it) is reported in
+    /// [`CommitOutcome::Lost`]: its rows must be loaded again.
+    fn commit(&mut self, decision: &Decision) -> Result<CommitOutcome, SinkError>;
 
     /// Removes the staged transactions of epochs that were never decided (every epoch after
     /// `last_decided`, or every epoch when nothing was decided). Called at startup, before
@@ -31,8 +34,26 @@ pub trait EpochCommitter: Send {
     fn abort_undecided(&mut self, last_decided: Option<u64>) -> Result<usize, SinkError>;
 }
 
+/// What committing a decided epoch came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// Every transaction is committed.
+    Committed {
+        /// When the rows were confirmed visible (milliseconds since the Unix epoch), if the
+        /// sink confirms it.
+        visible_at_ms: Option<i64>,
+    },
+    /// Some transactions are gone (the others are committed): `(worker, handle)` of each.
+    Lost {
+        /// The lost transactions.
+        lost: Vec<(usize, String)>,
+        /// Why, as the sink said it.
+        reason: String,
+    },
+}
+
 impl<C: EpochCommitter + ?Sized> EpochCommitter for Box<C> {
-    fn commit(&mut self, decision: &Decision) -> Result<(), SinkError> {
+    fn commit(&mut self, decision: &Decision) -> Result<CommitOutcome, SinkError> {
         (**self).commit(decision)
     }
 
@@ -52,10 +73,13 @@ pub enum SinkSpec {
         /// Rows per second per worker, if limited.
         rate: Option<f64>,
     },
+    /// `doris://USER[:PASSWORD]@HOST:HTTP_PORT`: Doris's FE, through Stream Load 2PC.
+    Doris(doris::DorisTarget),
 }
 
 impl SinkSpec {
-    /// Parses `local:DIR`, `null` or `null:ROWS_PER_SEC`.
+    /// Parses `local:DIR`, `null`, `null:ROWS_PER_SEC` or `doris://USER[:PASSWORD]@HOST:PORT`
+    /// (the password from `ROUTINELY_DORIS_PASSWORD` when the URL has none).
     pub fn parse(spec: &str) -> Result<SinkSpec, String> {
         if spec == "null" {
             return Ok(SinkSpec::Null { rate: None });
@@ -68,6 +92,10 @@ impl SinkSpec {
                 )),
             };
         }
+        if spec.starts_with("doris://") {
+            let password = std::env::var("ROUTINELY_DORIS_PASSWORD").ok();
+            return doris::DorisTarget::parse(spec, password).map(SinkSpec::Doris);
+        }
         if let Some(dir) = spec.strip_prefix("local:") {
             if dir.is_empty() {
                 return Err("sink `local:` needs a directory: local:DIR".into());
@@ -75,7 +103,8 @@ impl SinkSpec {
             return Ok(SinkSpec::Local(PathBuf::from(dir)));
         }
         Err(format!(
-            "unknown sink `{spec}`: expected `local:DIR`, `null` or `null:ROWS_PER_SEC`"
+            "unknown sink `{spec}`: expected `local:DIR`, `null`, `null:ROWS_PER_SEC` or \
+             `doris://USER@HOST:HTTP_PORT`"
         ))
     }
 }
@@ -94,6 +123,7 @@ impl fmt::Display for SinkSpec {
             SinkSpec::Local(dir) => write!(f, "local:{}", dir.display()),
             SinkSpec::Null { rate: None } => f.write_str("null"),
             SinkSpec::Null { rate: Some(r) } => write!(f, "null:{r}"),
+            SinkSpec::Doris(t) => write!(f, "{t}"),
         }
     }
 }

@@ -9,7 +9,7 @@ use routinely_operators::dataflow::load::{SinkError, TxnSink};
 use routinely_operators::dataflow::{Decision, Epoch};
 use routinely_operators::row::RejectedRow;
 
-use super::EpochCommitter;
+use super::{CommitOutcome, EpochCommitter};
 
 /// A [`TxnSink`] that discards everything; its handle is `""`.
 #[derive(Debug, Clone, Default)]
@@ -68,8 +68,10 @@ impl TxnSink for NullSink {
 pub struct NullCommitter;
 
 impl EpochCommitter for NullCommitter {
-    fn commit(&mut self, _decision: &Decision) -> Result<(), SinkError> {
-        Ok(())
+    fn commit(&mut self, _decision: &Decision) -> Result<CommitOutcome, SinkError> {
+        Ok(CommitOutcome::Committed {
+            visible_at_ms: Some(crate::progress::now_ms()),
+        })
     }
 
     fn abort_undecided(&mut self, _last_decided: Option<u64>) -> Result<usize, SinkError> {

@@ -310,6 +310,7 @@ impl RoutineLoadJob {
         }
         props.push(("doris_version", p.doris_version.as_str().to_string()));
         props.push(("max_inflight_epochs", p.max_inflight_epochs.to_string()));
+        props.push(("load_format", p.load_format.as_str().to_string()));
         s.push_str("PROPERTIES\n(\n");
         let lines: Vec<String> = props
             .iter()
