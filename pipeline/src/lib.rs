@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod control;
+pub mod failpoint;
 pub mod kafka;
 pub mod messages;
 pub mod preview;

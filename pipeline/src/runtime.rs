@@ -225,55 +225,103 @@ pub struct StageTimes {
 }
 
 /// The coordinator of a run: the progress store's decision record is the commit point.
+/// Commits run on their own thread, in epoch order, so that worker 0 keeps reading while
+/// the sink commits (and, for Doris, waits for visibility); their outcomes are recorded in
+/// the store as they come back.
 struct EpochCoordinator {
     store: ProgressStore,
-    committer: Box<dyn EpochCommitter>,
+    commits: CommitThread,
     generation: u64,
-    done: Vec<Epoch>,
     /// Commits offsets to the job's consumer group (Kafka, `group.id` set), for monitoring.
     group: Option<GroupCommitter>,
+}
+
+/// The thread that commits decided epochs with the sink's committer.
+struct CommitThread {
+    send: Option<std::sync::mpsc::Sender<Decision>>,
+    done: std::sync::mpsc::Receiver<(Decision, Result<CommitOutcome, SinkError>)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CommitThread {
+    fn start(mut committer: Box<dyn EpochCommitter>) -> Result<CommitThread, RunError> {
+        let (send, todo) = std::sync::mpsc::channel::<Decision>();
+        let (report, done) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("routinely-commit".into())
+            .spawn(move || {
+                for decision in todo {
+                    let outcome = committer.commit(&decision);
+                    let failed = outcome.is_err();
+                    if report.send((decision, outcome)).is_err() || failed {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| RunError::Sink(format!("commit thread: {e}")))?;
+        Ok(CommitThread {
+            send: Some(send),
+            done,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for CommitThread {
+    fn drop(&mut self) {
+        self.send.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Coordinator for EpochCoordinator {
     fn decide(&mut self, decision: &Decision) -> Result<(), String> {
         let record = DecisionRecord::from_decision(decision, self.generation, now_ms());
-        self.store.decide(&record).map_err(|e| e.to_string())
-    }
-
-    fn start_commit(&mut self, decision: &Decision) -> Result<(), String> {
-        let outcome = self
-            .committer
-            .commit(decision)
-            .map_err(|e: SinkError| e.to_string())?;
-        let visible_at_ms = match outcome {
-            CommitOutcome::Committed { visible_at_ms } => visible_at_ms,
-            CommitOutcome::Lost { reason, .. } => {
-                // The decision stands; the restart loads the lost transactions' rows again.
-                self.store
-                    .aborted(decision.epoch, &reason)
-                    .map_err(|e| e.to_string())?;
-                return Err(format!("{RELOAD_MARK}: {reason}"));
-            }
-        };
-        self.store
-            .committed(decision.epoch, visible_at_ms)
-            .map_err(|e| e.to_string())?;
-        if let Some(group) = &self.group {
-            let mut next: Vec<(i32, i64)> = Vec::new();
-            for r in decision.ranges() {
-                match next.last_mut() {
-                    Some(last) if last.0 == r.partition => last.1 = last.1.max(r.end),
-                    _ => next.push((r.partition, r.end)),
-                }
-            }
-            group.commit(&next);
-        }
-        self.done.push(decision.epoch);
+        self.store.decide(&record).map_err(|e| e.to_string())?;
+        crate::failpoint::hit("after-decision", decision.epoch);
         Ok(())
     }
 
+    fn start_commit(&mut self, decision: &Decision) -> Result<(), String> {
+        self.commits
+            .send
+            .as_ref()
+            .and_then(|s| s.send(decision.clone()).ok())
+            .ok_or_else(|| "the commit thread has stopped".to_string())
+    }
+
     fn poll_committed(&mut self) -> Result<Vec<Epoch>, String> {
-        Ok(std::mem::take(&mut self.done))
+        let mut done = Vec::new();
+        while let Ok((decision, outcome)) = self.commits.done.try_recv() {
+            let visible_at_ms = match outcome.map_err(|e| e.to_string())? {
+                CommitOutcome::Committed { visible_at_ms } => visible_at_ms,
+                CommitOutcome::Lost { reason, .. } => {
+                    // The decision stands; the restart loads the lost transactions' rows
+                    // again.
+                    self.store
+                        .aborted(decision.epoch, &reason)
+                        .map_err(|e| e.to_string())?;
+                    return Err(format!("{RELOAD_MARK}: {reason}"));
+                }
+            };
+            self.store
+                .committed(decision.epoch, visible_at_ms)
+                .map_err(|e| e.to_string())?;
+            if let Some(group) = &self.group {
+                let mut next: Vec<(i32, i64)> = Vec::new();
+                for r in decision.ranges() {
+                    match next.last_mut() {
+                        Some(last) if last.0 == r.partition => last.1 = last.1.max(r.end),
+                        _ => next.push((r.partition, r.end)),
+                    }
+                }
+                group.commit(&next);
+            }
+            done.push(decision.epoch);
+        }
+        Ok(done)
     }
 }
 
@@ -432,6 +480,11 @@ pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
         eprintln!("routinely: {why}; starting again to load it");
         result = run_job(config.clone(), overrides.clone());
     }
+    if config.cluster.process == 0
+        && let SinkSpec::Doris(target) = &config.sink
+    {
+        abort_leftovers(&config, target);
+    }
     if let Err(RunError::Failed(why)) = &result
         && config.cluster.process == 0
         && crate::kafka::pauses_job(why)
@@ -439,6 +492,32 @@ pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
         pause_after_failure(&config, why);
     }
     result
+}
+
+/// After a run: aborts the Doris transactions of epochs the run pre-committed but never
+/// decided (a run that failed, or stopped while a worker was between pre-commit and
+/// decision), so that none is left PRECOMMITTED until Doris's timeout.
+fn abort_leftovers(config: &RunConfig, target: &crate::sink::doris::DorisTarget) {
+    let Ok(store) = ProgressStore::open_read_only(&config.state) else {
+        return;
+    };
+    let state = store.state();
+    if state.generation == 0 {
+        return;
+    }
+    let Ok(plan) = LoadPlan::new(&config.table, &config.job) else {
+        return;
+    };
+    let spec = LoadSpec::new(&config.job, &plan);
+    let mut committer = DorisCommitter::new(
+        Arc::new(doris_client(config, target)),
+        spec.label_prefix,
+        Some((state.generation, state.last_run_workers)),
+        config.job.properties.max_inflight_epochs,
+    );
+    if let Err(e) = committer.abort_undecided(state.last_decided) {
+        eprintln!("routinely: could not abort the run's undecided transactions: {e}");
+    }
 }
 
 /// Records that the job is PAUSED with `reason` (process 0, after its workers ended).
@@ -767,9 +846,8 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
     };
     Ok(EpochCoordinator {
         store,
-        committer,
+        commits: CommitThread::start(committer)?,
         generation,
-        done: Vec::new(),
         group,
     })
 }

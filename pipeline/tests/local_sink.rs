@@ -1038,8 +1038,20 @@ fn null_sink_and_specs() {
     assert!(
         SinkSpec::parse("doris://x")
             .unwrap_err()
-            .contains("local:DIR")
+            .contains("doris://USER[:PASSWORD]@HOST:HTTP_PORT")
     );
+    assert!(SinkSpec::parse("s3://x").unwrap_err().contains("local:DIR"));
+    match SinkSpec::parse("doris://root:pw@127.0.0.1:8030").unwrap() {
+        SinkSpec::Doris(t) => {
+            assert_eq!((t.user.as_str(), t.password.as_str()), ("root", "pw"));
+            // The password never shows.
+            assert_eq!(
+                SinkSpec::Doris(t).to_string(),
+                "doris://root@127.0.0.1:8030"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
         SinkSpec::parse("local:/a/b").unwrap().to_string(),
         "local:/a/b"

@@ -241,13 +241,19 @@ impl EpochCommitter for DorisCommitter {
                 ))
             })?;
             match self.commit_one(decision.epoch, &h)? {
-                One::Committed => labels.push(h.label),
+                One::Committed => {
+                    labels.push(h.label);
+                    if labels.len() == 1 && decision.precommits.len() > 1 {
+                        crate::failpoint::hit("after-some-commits", decision.epoch);
+                    }
+                }
                 One::Lost(why) => {
                     reasons.push(format!("{}: {why}", h.label));
                     lost.push((p.worker, p.handle.clone()));
                 }
             }
         }
+        crate::failpoint::hit("after-commits", decision.epoch);
         if !lost.is_empty() {
             return Ok(CommitOutcome::Lost {
                 lost,

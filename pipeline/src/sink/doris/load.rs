@@ -324,6 +324,7 @@ impl TxnSink for DorisTxnSink {
             let _ = std::fs::remove_file(&o.spool_path);
             return Ok(String::new());
         }
+        crate::failpoint::hit("before-precommit", epoch);
         let first: LoadOutcomeOrErr = match (o.body.take(), &o.broken) {
             (Some(body), None) => body
                 .finish()
@@ -333,6 +334,7 @@ impl TxnSink for DorisTxnSink {
             (None, None) => self.send_spool(&mut o),
         };
         let (txn_id, _rows) = self.resend(&mut o, first)?;
+        crate::failpoint::hit("after-precommit", epoch);
         let _ = std::fs::remove_file(&o.spool_path);
         let handle = Handle {
             txn_id,
