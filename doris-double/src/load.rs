@@ -373,7 +373,7 @@ impl<'a> RowBuilder<'a> {
             opts,
             ctx: ConvCtx {
                 strict: opts.strict,
-                tz: opts.tz.clone(),
+                tz: opts.tz,
                 rules,
             },
             col_slot,
