@@ -161,7 +161,11 @@ fn roll_faults(s: &Shared, identity: &str, kinds: &[FaultKind]) -> Result<Roll, 
     }
     if roll.hit(FaultKind::Http5xx).is_some() {
         s.faults.injected(FaultKind::Http5xx);
-        let status = if roll.attempt().is_multiple_of(2) { 500 } else { 503 };
+        let status = if roll.attempt().is_multiple_of(2) {
+            500
+        } else {
+            503
+        };
         return Err(Action::Respond(Response::text(
             status,
             format!("injected fault: HTTP {status} for {identity}\n"),

@@ -44,7 +44,10 @@ pub enum Body<'a> {
 }
 
 pub fn auth(user: &str, password: &str) -> String {
-    format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes()))
+    format!(
+        "Basic {}",
+        base64_encode(format!("{user}:{password}").as_bytes())
+    )
 }
 
 fn read_head(r: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<(String, String)>)> {
@@ -168,9 +171,15 @@ pub fn load(be: SocketAddr, db: &str, table: &str, headers: &[(&str, &str)], bod
     let a = auth("root", "");
     let mut hs: Vec<(&str, &str)> = vec![("Authorization", &a), ("Expect", "100-continue")];
     hs.extend_from_slice(headers);
-    request(be, "PUT", &format!("/api/{db}/{table}/_stream_load"), &hs, Body::Sized(body))
-        .expect("load")
-        .json()
+    request(
+        be,
+        "PUT",
+        &format!("/api/{db}/{table}/_stream_load"),
+        &hs,
+        Body::Sized(body),
+    )
+    .expect("load")
+    .json()
 }
 
 /// A 2PC call straight to the BE, parsed.
@@ -178,9 +187,15 @@ pub fn two_pc(be: SocketAddr, db: &str, headers: &[(&str, &str)]) -> Value {
     let a = auth("root", "");
     let mut hs: Vec<(&str, &str)> = vec![("Authorization", &a)];
     hs.extend_from_slice(headers);
-    request(be, "PUT", &format!("/api/{db}/_stream_load_2pc"), &hs, Body::Sized(b""))
-        .expect("2pc")
-        .json()
+    request(
+        be,
+        "PUT",
+        &format!("/api/{db}/_stream_load_2pc"),
+        &hs,
+        Body::Sized(b""),
+    )
+    .expect("2pc")
+    .json()
 }
 
 /// GET with root auth, parsed.
