@@ -197,7 +197,9 @@ pub fn parse_options(
     if bool_header(req, "partial_columns") {
         return Err(unsupported("partial_columns"));
     }
-    let mut slots = match req.header("columns").filter(|v| !v.trim().is_empty()) {
+    // `hidden_columns` only applies without a `columns` header (FE `Load.initColumns`), and
+    // only names hidden columns (the delete sign here); others are ignored.
+    let slots = match req.header("columns").filter(|v| !v.trim().is_empty()) {
         Some(v) => {
             let names = split_names(v);
             if let Some(expr) = names.iter().find(|n| n.contains('=')) {
@@ -205,15 +207,20 @@ pub fn parse_options(
             }
             names
         }
-        None => table.columns.iter().map(|c| c.name.clone()).collect(),
-    };
-    if let Some(h) = req.header("hidden_columns") {
-        for n in split_names(h) {
-            if !slots.iter().any(|s| s.eq_ignore_ascii_case(&n)) {
-                slots.push(n);
+        None => {
+            let mut names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            if let Some(h) = req.header("hidden_columns")
+                && table.keys_type == KeysType::Unique
+            {
+                names.extend(
+                    split_names(h)
+                        .into_iter()
+                        .filter(|n| n.eq_ignore_ascii_case(DELETE_SIGN)),
+                );
             }
+            names
         }
-    }
+    };
     if slots.iter().any(|s| s.eq_ignore_ascii_case(DELETE_SIGN))
         && table.keys_type != KeysType::Unique
     {
@@ -222,11 +229,19 @@ pub fn parse_options(
             table.name
         ));
     }
-    let seq_name = req
+    let header_seq = req
         .header("function_column.sequence_col")
         .filter(|v| !v.is_empty())
-        .map(|v| v.trim_matches('`').to_string())
-        .or_else(|| table.sequence_column().map(str::to_string));
+        .map(|v| v.trim_matches('`').to_string());
+    let table_has_seq = table.sequence_column().is_some()
+        || table.property("function_column.sequence_type").is_some();
+    if header_seq.is_some() && !table_has_seq {
+        return Err(format!(
+            "[ANALYSIS_ERROR]TStatus: errCode = 2, detailMessage = There is no sequence column in the table {}",
+            table.name
+        ));
+    }
+    let seq_name = header_seq.or_else(|| table.sequence_column().map(str::to_string));
     let sequence_col = match seq_name {
         None => None,
         Some(n) => Some(table.column_index(&n).ok_or_else(|| {

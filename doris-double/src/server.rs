@@ -571,6 +571,7 @@ impl LoadResp {
         m.insert("StreamLoadPutTimeMs".into(), json!(0));
         m.insert("ReadDataTimeMs".into(), json!(self.read_ms));
         m.insert("WriteDataTimeMs".into(), json!(self.read_ms));
+        m.insert("ReceiveDataTimeMs".into(), json!(self.read_ms));
         m.insert("CommitAndPublishTimeMs".into(), json!(self.commit_ms));
         if let Some(u) = &self.error_url {
             m.insert("ErrorURL".into(), json!(u));
@@ -686,7 +687,7 @@ fn stream_load(s: &Shared, ex: &mut Exchange<'_>, db: &str, table: &str) -> Acti
                 res.status = "Label Already Exists";
                 res.existing = Some(status.existing_job_status());
                 res.message = format!(
-                    "errCode = 2, detailMessage = Label [{label}] has already been used, relate to txn [{txn_id}]"
+                    "[LABEL_ALREADY_EXISTS]TStatus: errCode = 2, detailMessage = Label [{label}] has already been used, relate to txn [{txn_id}]"
                 );
                 return res.to_action();
             }
@@ -827,10 +828,7 @@ fn two_pc(s: &Shared, ex: &mut Exchange<'_>, db: &str) -> Action {
         match t.parse::<u64>() {
             Ok(id) => txn_id = Some(id),
             Err(_) => {
-                return status_json(
-                    "INTERNAL_ERROR",
-                    &format!("convert txn_id [{t}] failed, reason=stoull"),
-                );
+                return status_json("INTERNAL_ERROR", &format!("convert txn_id [{t}] failed"));
             }
         }
     }

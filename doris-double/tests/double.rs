@@ -180,6 +180,7 @@ fn fe_redirects_with_credentials_and_checks_auth_and_expect() {
             "StreamLoadPutTimeMs",
             "ReadDataTimeMs",
             "WriteDataTimeMs",
+            "ReceiveDataTimeMs",
             "CommitAndPublishTimeMs"
         ]
     );
@@ -278,7 +279,7 @@ fn labels_and_two_phase_commit_messages() {
     assert_eq!(
         s(&v, "Message"),
         format!(
-            "errCode = 2, detailMessage = Label [L1] has already been used, relate to txn [{id}]"
+            "[LABEL_ALREADY_EXISTS]TStatus: errCode = 2, detailMessage = Label [L1] has already been used, relate to txn [{id}]"
         )
     );
 
@@ -675,6 +676,27 @@ fn json_into_unique_with_delete_sign_and_sequence() {
         b"{\"k\":1,\"v\":\"newest\",\"s\":5}\n",
     );
     assert_eq!(rows(&d, "useq")[0], r(&["1", "newest", "5"]));
+
+    // CSV with the delete sign named in `columns` (hidden_columns would be ignored there).
+    let h = [
+        ("column_separator", ","),
+        ("columns", "`k`,`v`,__DORIS_DELETE_SIGN__"),
+    ];
+    load(d.be_addr(), "db", "uniq", &h, b"5,e,0\n6,f,0\n");
+    load(d.be_addr(), "db", "uniq", &h, b"5,e,1\n");
+    assert_eq!(rows(&d, "uniq"), vec![r(&["3", "NULL"]), r(&["6", "f"])]);
+    // A sequence header for a table without one.
+    let v = load(
+        d.be_addr(),
+        "db",
+        "uniq",
+        &[("function_column.sequence_col", "k")],
+        b"",
+    );
+    assert!(
+        s(&v, "Message").ends_with("There is no sequence column in the table uniq"),
+        "{v}"
+    );
 
     // A JSON array without strip_outer_array is a filtered row.
     let v = load(
