@@ -10,6 +10,13 @@
 //! (a table's rows under its key model), `faults` (spec and decisions).
 //!
 //! Use it in-process with [`DorisDouble::start`], or as the `routinely-doris-double` binary.
+//!
+//! Test hooks (FE port, no auth): `GET /_double/{db}/{table}/rows` →
+//! `{"columns":[..],"rows":[[text-or-null,..],..]}` (visible data, MySQL text, sorted);
+//! `GET /_double/txns` → `[{"db","txn_id","label","status","reason","rows"},..]`;
+//! `POST /_double/faults` (body: a fault spec) → `{"faults":"<spec>"}` or 400
+//! `{"error":..}`; `POST /_double/expire` → `{"expired":n}`; `GET /_double/stats` →
+//! `{"requests":{endpoint:n,..},"faults":{kind:n,..}}`.
 
 pub mod faults;
 pub mod http;
