@@ -314,7 +314,7 @@ fn an_epoch_doris_expired_after_its_decision_is_loaded_again_once() {
         ledger
             .entries
             .iter()
-            .any(|e| e.epoch == 2 && e.generation == 2),
+            .any(|e| e.decision.epoch == 2 && e.decision.generation == 2),
         "epoch 2 was decided again by the second run; stderr:\n{stderr}"
     );
 }

@@ -275,6 +275,11 @@ impl Failure {
         }
     }
 
+    /// Whether a failure was recorded.
+    pub fn is_set(&self) -> bool {
+        self.0.lock().map(|s| s.is_some()).unwrap_or(true)
+    }
+
     /// The first failure, if any.
     pub fn get(&self) -> Option<String> {
         self.0.lock().ok().and_then(|s| s.clone())

@@ -220,6 +220,14 @@ pub fn windowed_source<'scope, R: PartitionReader>(
         let mut last = ReadStatus::default();
 
         move |_frontiers| {
+            if failure.is_set() {
+                // The run failed somewhere: nothing more can commit, so the source ends now
+                // instead of waiting for commits (the restart resumes from the last decision).
+                cap_batches = None;
+                cap_ranges = None;
+                reader.backpressure(false);
+                return;
+            }
             let (Some(cap_b), Some(cap_r)) = (cap_batches.as_mut(), cap_ranges.as_mut()) else {
                 return;
             };
