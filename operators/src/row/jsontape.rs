@@ -287,7 +287,7 @@ impl JsonTape {
     }
 
     /// An object key at `i`, then its colon; returns where the value starts.
-    #[inline]
+    #[inline(always)]
     fn key(&mut self, doc: &[u8], i: usize, c: &mut Counters) -> Result<usize, ParseError> {
         match doc.get(i) {
             Some(b'"') => {}
@@ -351,23 +351,15 @@ impl JsonTape {
         let int_start = j;
         match doc.get(j) {
             Some(b'0') => j += 1,
-            Some(b'1'..=b'9') => {
-                j += 1;
-                while j < n && doc[j].is_ascii_digit() {
-                    j += 1;
-                }
-            }
+            Some(b'1'..=b'9') => j = digits_end(doc, j + 1),
             _ => return Err(ParseError::Syntax),
         }
         let int_digits = j - int_start;
         let mut float = false;
         if j < n && doc[j] == b'.' {
             float = true;
-            j += 1;
-            let s = j;
-            while j < n && doc[j].is_ascii_digit() {
-                j += 1;
-            }
+            let s = j + 1;
+            j = digits_end(doc, s);
             if j == s {
                 return Err(ParseError::Syntax);
             }
@@ -444,6 +436,42 @@ fn skip_ws(doc: &[u8], mut i: usize, c: &mut Counters) -> usize {
         }
     }
     i
+}
+
+/// The first index at or after `j` that is not an ASCII digit (or `doc.len()`): eight bytes
+/// at a time, the last eight overlapping, so a number costs no branch per digit.
+#[inline(always)]
+fn digits_end(doc: &[u8], mut j: usize) -> usize {
+    let n = doc.len();
+    while let Some(word) = doc.get(j..j + 8) {
+        let m = non_digits(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        if m != 0 {
+            return j + (m.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    if j < n && n >= 8 {
+        // The last eight bytes with those before `j` shifted out; the zero bytes shifted in
+        // are not digits, so a bit is always found.
+        let last = n - 8;
+        let word = u64::from_le_bytes(doc[last..].try_into().expect("8 bytes")) >> (8 * (j - last));
+        return j + (non_digits(word).trailing_zeros() / 8) as usize;
+    }
+    while j < n && doc[j].is_ascii_digit() {
+        j += 1;
+    }
+    j
+}
+
+/// The high bit of every byte of `w` (little endian) that is not an ASCII digit.
+#[inline(always)]
+fn non_digits(w: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Digits become 0..=9; adding 0x76 to the low seven bits sets bit 7 from 10 up, without
+    // carrying into the next byte.
+    let a = w ^ 0x3030_3030_3030_3030;
+    (a | ((a & LOW7) + 0x7676_7676_7676_7676)) & HIGH
 }
 
 /// Checks the escape at the backslash `j`; returns the index after it.
@@ -529,8 +557,9 @@ unsafe fn find_special_sse2(doc: &[u8], mut i: usize) -> (Option<usize>, bool) {
         _mm_set1_epi8,
     };
     let mut high = 0u32;
-    // SAFETY (whole block): every load reads 16 bytes at `i` with `i + 16 <= doc.len()`; the
-    // intrinsics are SSE2, always present on x86_64.
+    // SAFETY (whole block): every load reads 16 bytes inside `doc` (at `i` with
+    // `i + 16 <= doc.len()`, or the last 16); the intrinsics are SSE2, always present on
+    // x86_64.
     unsafe {
         let quote = _mm_set1_epi8(b'"' as i8);
         let backslash = _mm_set1_epi8(b'\\' as i8);
@@ -549,6 +578,23 @@ unsafe fn find_special_sse2(doc: &[u8], mut i: usize) -> (Option<usize>, bool) {
             }
             i += 16;
         }
+        // The tail: the last 16 bytes of `doc` (overlapping what was scanned), with the bytes
+        // before `i` shifted out, instead of a byte loop.
+        if i < doc.len() && doc.len() >= 16 {
+            let last = doc.len() - 16;
+            let skip = i - last;
+            let v = _mm_loadu_si128(doc.as_ptr().add(last) as *const __m128i);
+            let hits = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                _mm_cmpeq_epi8(_mm_min_epu8(v, control), v),
+            );
+            high |= (_mm_movemask_epi8(v) as u32) >> skip;
+            let mask = (_mm_movemask_epi8(hits) as u32) >> skip;
+            if mask != 0 {
+                return (Some(i + mask.trailing_zeros() as usize), high != 0);
+            }
+            return (None, high != 0);
+        }
     }
     let (at, h) = find_special_scalar(doc, i);
     (at, h || high != 0)
@@ -562,8 +608,8 @@ unsafe fn find_special_avx2(doc: &[u8], mut i: usize) -> (Option<usize>, bool) {
         _mm256_or_si256, _mm256_set1_epi8,
     };
     let mut high = 0u32;
-    // SAFETY (whole block): every load reads 32 bytes at `i` with `i + 32 <= doc.len()`; AVX2
-    // is enabled at compile time.
+    // SAFETY (whole block): every load reads 32 bytes inside `doc` (at `i` with
+    // `i + 32 <= doc.len()`, or the last 32); AVX2 is enabled at compile time.
     unsafe {
         let quote = _mm256_set1_epi8(b'"' as i8);
         let backslash = _mm256_set1_epi8(b'\\' as i8);
@@ -580,6 +626,23 @@ unsafe fn find_special_avx2(doc: &[u8], mut i: usize) -> (Option<usize>, bool) {
                 return (Some(i + mask.trailing_zeros() as usize), high != 0);
             }
             i += 32;
+        }
+        // The tail: the last 32 bytes of `doc` (overlapping what was scanned), with the bytes
+        // before `i` shifted out, instead of narrower loops.
+        if i < doc.len() && doc.len() >= 32 {
+            let last = doc.len() - 32;
+            let skip = i - last;
+            let v = _mm256_loadu_si256(doc.as_ptr().add(last) as *const __m256i);
+            let hits = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
+                _mm256_cmpeq_epi8(_mm256_min_epu8(v, control), v),
+            );
+            high |= (_mm256_movemask_epi8(v) as u32) >> skip;
+            let mask = (_mm256_movemask_epi8(hits) as u32) >> skip;
+            if mask != 0 {
+                return (Some(i + mask.trailing_zeros() as usize), high != 0);
+            }
+            return (None, high != 0);
         }
         let (at, h) = find_special_sse2(doc, i);
         (at, h || high != 0)
@@ -780,6 +843,74 @@ mod tests {
                 "{len}"
             );
         }
+    }
+
+    #[test]
+    fn special_bytes_are_found_where_the_scalar_scan_finds_them() {
+        // Every length, every placement of a special byte (or none), every start: the SIMD
+        // scan (whole blocks, the overlapping tail) agrees with the byte loop, and reports
+        // every byte above 0x7F before the hit.
+        for len in 0..100 {
+            for special in [None, Some(b'"'), Some(b'\\'), Some(0x01), Some(0x1F)] {
+                for at in 0..len.max(1) {
+                    let mut doc = vec![b'a'; len];
+                    if len > 0 {
+                        doc[len / 3] = 0xC3;
+                        if let Some(b) = special {
+                            doc[at] = b;
+                        }
+                    }
+                    for i in 0..=len {
+                        let (want, want_high) = find_special_scalar(&doc, i);
+                        let (got, got_high) = find_special(&doc, i);
+                        assert_eq!(got, want, "{doc:?} from {i}");
+                        assert!(got_high || !want_high, "{doc:?} from {i}");
+                    }
+                    if special.is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn digit_runs_end_where_the_scalar_loop_ends() {
+        let scalar = |doc: &[u8], mut j: usize| {
+            while j < doc.len() && doc[j].is_ascii_digit() {
+                j += 1;
+            }
+            j
+        };
+        // Runs of every length, at every distance from the end, followed by every kind of
+        // byte (including ones whose low bits look like digits).
+        for len in 0..40 {
+            for tail in 0..12 {
+                for stop in [
+                    b'x',
+                    b'/',
+                    b':',
+                    b'.',
+                    b'e',
+                    0x00,
+                    0x80,
+                    0xB5,
+                    0xF9,
+                    b'0' + 0x80,
+                ] {
+                    let mut doc = b"[".to_vec();
+                    doc.extend(std::iter::repeat_n(b'7', len));
+                    doc.push(stop);
+                    doc.extend(std::iter::repeat_n(b'1', tail));
+                    for j in 0..doc.len() {
+                        assert_eq!(digits_end(&doc, j), scalar(&doc, j), "{doc:?} at {j}");
+                    }
+                }
+            }
+        }
+        let nodes = parse("[12345678901234567890123,1.2345678901234567e-123456789]").unwrap();
+        assert_eq!(nodes[1].end, 24);
+        assert_eq!(nodes[2].end as usize, 54);
     }
 
     #[test]
