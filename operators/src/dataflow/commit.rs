@@ -100,6 +100,9 @@ impl<'scope> Commit<'scope> for Stream<'scope, Epoch, Vec<PreCommit>> {
                     {
                         failure.set(format!("epoch {epoch}: {e}"));
                         failed = true;
+                        // Drop every capability now: no later activation may come.
+                        pending.clear();
+                        inflight.clear();
                         return false;
                     }
                     inflight.insert(
@@ -134,6 +137,9 @@ impl<'scope> Commit<'scope> for Stream<'scope, Epoch, Vec<PreCommit>> {
                     Err(e) => {
                         failure.set(format!("commit: {e}"));
                         failed = true;
+                        // Drop every capability now: no later activation may come.
+                        pending.clear();
+                        inflight.clear();
                         return false;
                     }
                 }

@@ -197,6 +197,8 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
                     }
                 });
                 if failed {
+                    // Drop every capability now: no later activation may come.
+                    staging.clear();
                     return;
                 }
                 // Epochs every input has passed are complete.
@@ -216,6 +218,7 @@ impl<'scope> Load<'scope> for Stream<'scope, Epoch, Vec<RowChunk>> {
                             Ok(h) => h,
                             Err(e) => {
                                 fail(e, &mut failed);
+                                staging.clear();
                                 return;
                             }
                         }

@@ -10,6 +10,7 @@
 //! txn [N]"); RUNNING waits for that attempt to end; FINISHED cannot happen to an undecided
 //! epoch and is an error.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -41,9 +42,9 @@ pub struct DorisTxnSink {
     worker: usize,
     generation: u64,
     spool_dir: PathBuf,
-    open: Option<Open>,
+    /// Open transactions by epoch (up to `max_inflight_epochs` at once).
+    open: BTreeMap<Epoch, Open>,
     chunk: Vec<u8>,
-    covered: Vec<i32>,
 }
 
 impl std::fmt::Debug for DorisTxnSink {
@@ -57,7 +58,6 @@ impl std::fmt::Debug for DorisTxnSink {
 
 /// The open transaction of an epoch.
 struct Open {
-    epoch: Epoch,
     label: String,
     encoder: Encoder,
     spool: BufWriter<File>,
@@ -68,6 +68,8 @@ struct Open {
     /// Why the live request was given up (it is sent again from the spool).
     broken: Option<String>,
     rejected: Option<BufWriter<File>>,
+    /// The partitions the transaction covers (told just before the pre-commit).
+    covered: Vec<i32>,
 }
 
 impl DorisTxnSink {
@@ -85,16 +87,15 @@ impl DorisTxnSink {
             worker,
             generation,
             spool_dir,
-            open: None,
+            open: BTreeMap::new(),
             chunk: Vec::with_capacity(CHUNK + (CHUNK >> 2)),
-            covered: Vec::new(),
         }
     }
 
     fn open_mut(&mut self, epoch: Epoch) -> Result<&mut Open, SinkError> {
-        match &mut self.open {
-            Some(o) if o.epoch == epoch => Ok(o),
-            _ => Err(SinkError(format!(
+        match self.open.get_mut(&epoch) {
+            Some(o) => Ok(o),
+            None => Err(SinkError(format!(
                 "doris sink: epoch {epoch} was not begun on worker {}",
                 self.worker
             ))),
@@ -246,18 +247,20 @@ impl TxnSink for DorisTxnSink {
         let spool = File::create(&spool_path)
             .map_err(|e| SinkError(format!("spool {}: {e}", spool_path.display())))?;
         let encoder = Encoder::new(self.spec.format, self.spec.schema.clone(), &self.spec.types)?;
-        self.covered.clear();
-        self.open = Some(Open {
+        self.open.insert(
             epoch,
-            label: label(&self.spec.label_prefix, self.generation, epoch, self.worker),
-            encoder,
-            spool: BufWriter::with_capacity(1 << 16, spool),
-            spool_path,
-            spooled: 0,
-            body: None,
-            broken: None,
-            rejected: None,
-        });
+            Open {
+                                label: label(&self.spec.label_prefix, self.generation, epoch, self.worker),
+                encoder,
+                spool: BufWriter::with_capacity(1 << 16, spool),
+                spool_path,
+                spooled: 0,
+                body: None,
+                broken: None,
+                rejected: None,
+                covered: Vec::new(),
+            },
+        );
         Ok(())
     }
 
@@ -295,10 +298,12 @@ impl TxnSink for DorisTxnSink {
         Ok(())
     }
 
-    fn covers(&mut self, _epoch: Epoch, ranges: &[PartitionRange]) {
-        self.covered = ranges.iter().map(|r| r.partition).collect();
-        self.covered.sort_unstable();
-        self.covered.dedup();
+    fn covers(&mut self, epoch: Epoch, ranges: &[PartitionRange]) {
+        if let Some(o) = self.open.get_mut(&epoch) {
+            o.covered = ranges.iter().map(|r| r.partition).collect();
+            o.covered.sort_unstable();
+            o.covered.dedup();
+        }
     }
 
     fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError> {
@@ -307,7 +312,7 @@ impl TxnSink for DorisTxnSink {
             o.encoder.finish()?;
         }
         self.flush(epoch)?;
-        let Some(mut o) = self.open.take() else {
+        let Some(mut o) = self.open.remove(&epoch) else {
             return Err(SinkError(format!(
                 "doris sink: epoch {epoch} was not begun"
             )));
@@ -339,7 +344,7 @@ impl TxnSink for DorisTxnSink {
         let handle = Handle {
             txn_id,
             label: o.label.clone(),
-            partitions: std::mem::take(&mut self.covered),
+            partitions: std::mem::take(&mut o.covered),
         };
         Ok(handle.to_string())
     }
