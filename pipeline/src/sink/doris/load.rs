@@ -250,7 +250,7 @@ impl TxnSink for DorisTxnSink {
         self.open.insert(
             epoch,
             Open {
-                                label: label(&self.spec.label_prefix, self.generation, epoch, self.worker),
+                label: label(&self.spec.label_prefix, self.generation, epoch, self.worker),
                 encoder,
                 spool: BufWriter::with_capacity(1 << 16, spool),
                 spool_path,
