@@ -9,63 +9,19 @@
 //! (default 1G). The capture is generated once by `routinely gen`'s generator (the shape of
 //! `gen_events.py`, 8 partitions) and kept under `target/bench-data/`.
 
-use std::io::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use routinely_benches::{data_dir, floor_mb_per_s, simdjson_floor};
-use routinely_pipeline::capture::{self, GenOptions, Pacing};
+use routinely_pipeline::capture::Pacing;
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
-
-/// The capture (generated once) and an NDJSON file of its values for the floor.
-fn capture_and_values(size: &str) -> (PathBuf, PathBuf) {
-    let bytes = capture::parse_size(size).expect("ROUTINELY_BENCH_CAPTURE_BYTES");
-    let capture_path = data_dir().join(format!("capture_{size}.arrow"));
-    let values = data_dir().join(format!("capture_{size}.values.ndjson"));
-    if !capture_path.exists() {
-        let tmp = capture_path.with_extension("tmp.arrow");
-        let stats = capture::generate(
-            GenOptions {
-                messages: None,
-                bytes: Some(bytes),
-                partitions: 8,
-                drift: 0.0,
-                rate: None,
-                seed: 42,
-                topic: "events".into(),
-            },
-            &tmp,
-        )
-        .expect("generate capture");
-        std::fs::rename(&tmp, &capture_path).expect("rename capture");
-        eprintln!("{stats}");
-    }
-    if !values.exists() {
-        let tmp = values.with_extension("tmp");
-        let mut out = std::io::BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(&tmp).expect("values"),
-        );
-        for m in capture::messages(&capture_path).expect("read capture") {
-            let m = m.expect("capture message");
-            out.write_all(m.value.as_deref().unwrap_or_default())
-                .and_then(|()| out.write_all(b"\n"))
-                .expect("write values");
-        }
-        out.flush().expect("flush values");
-        drop(out);
-        std::fs::rename(&tmp, &values).expect("rename values");
-    }
-    (capture_path, values)
-}
 
 fn main() {
     // As the binary does: Arrow buffers stay in the heap between batches.
     routinely_pipeline::process::tune_allocator();
     let size = std::env::var("ROUTINELY_BENCH_CAPTURE_BYTES").unwrap_or_else(|_| "1G".into());
-    let (capture_path, values) = capture_and_values(&size);
+    let (capture_path, values) = routinely_benches::bench_capture(&size);
     let (table, job) = routinely_benches::sample_statements();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 

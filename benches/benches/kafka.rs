@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use rdkafka::mocking::MockCluster;
 use routinely_benches::data_dir;
-use routinely_pipeline::capture::{self, GenOptions};
 use routinely_pipeline::kafka::Until;
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
@@ -29,25 +28,11 @@ const PARTITIONS: u32 = 256;
 fn main() {
     routinely_pipeline::process::tune_allocator();
     let size = std::env::var("ROUTINELY_BENCH_KAFKA_BYTES").unwrap_or_else(|_| "1G".into());
-    let bytes = capture::parse_size(&size).expect("ROUTINELY_BENCH_KAFKA_BYTES");
-    let capture_path = data_dir().join(format!("capture_{size}_{PARTITIONS}p.arrow"));
-    if !capture_path.exists() {
-        let tmp = capture_path.with_extension("tmp.arrow");
-        capture::generate(
-            GenOptions {
-                messages: None,
-                bytes: Some(bytes),
-                partitions: PARTITIONS,
-                drift: 0.0,
-                rate: None,
-                seed: 42,
-                topic: "events".into(),
-            },
-            &tmp,
-        )
-        .expect("generate capture");
-        std::fs::rename(&tmp, &capture_path).expect("rename capture");
-    }
+    let capture_path = routinely_benches::generated_capture(
+        &size,
+        PARTITIONS,
+        &format!("capture_{size}_{PARTITIONS}p.arrow"),
+    );
 
     let cluster = MockCluster::new(1).expect("mock cluster");
     cluster

@@ -70,6 +70,58 @@ pub fn data_dir() -> PathBuf {
     dir
 }
 
+/// The Arrow capture `name` under [`data_dir`] of about `size` value bytes over
+/// `partitions` partitions (`routinely gen`'s generator, seed 42), generated once.
+pub fn generated_capture(size: &str, partitions: u32, name: &str) -> PathBuf {
+    use routinely_pipeline::capture::{self, GenOptions};
+    let bytes = capture::parse_size(size).expect("capture size");
+    let path = data_dir().join(name);
+    if !path.exists() {
+        let tmp = path.with_extension("tmp.arrow");
+        let stats = capture::generate(
+            GenOptions {
+                messages: None,
+                bytes: Some(bytes),
+                partitions,
+                drift: 0.0,
+                rate: None,
+                seed: 42,
+                topic: "events".into(),
+            },
+            &tmp,
+        )
+        .expect("generate capture");
+        std::fs::rename(&tmp, &path).expect("rename capture");
+        eprintln!("{stats}");
+    }
+    path
+}
+
+/// The 8-partition Arrow capture of about `size` value bytes ([`generated_capture`]) and an
+/// NDJSON file of its values for the floor.
+pub fn bench_capture(size: &str) -> (PathBuf, PathBuf) {
+    use std::io::Write as _;
+    let capture_path = generated_capture(size, 8, &format!("capture_{size}.arrow"));
+    let values = data_dir().join(format!("capture_{size}.values.ndjson"));
+    if !values.exists() {
+        let tmp = values.with_extension("tmp");
+        let mut out = std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(&tmp).expect("values"),
+        );
+        for m in routinely_pipeline::capture::messages(&capture_path).expect("read capture") {
+            let m = m.expect("capture message");
+            out.write_all(m.value.as_deref().unwrap_or_default())
+                .and_then(|()| out.write_all(b"\n"))
+                .expect("write values");
+        }
+        out.flush().expect("flush values");
+        drop(out);
+        std::fs::rename(&tmp, &values).expect("rename values");
+    }
+    (capture_path, values)
+}
+
 /// Generates (once) an NDJSON event file of about `bytes` bytes with `drift` type drift.
 pub fn events_file(bytes: &str, drift: f64) -> std::io::Result<PathBuf> {
     let path = data_dir().join(format!("events_{bytes}_drift{drift}.ndjson"));
