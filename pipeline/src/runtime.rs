@@ -789,6 +789,8 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
     }
     pending.sort_by_key(|d| d.epoch);
     for d in pending {
+        // The epoch's latest decision: a re-load replaces the lost transactions in it.
+        let mut current = d.clone();
         let mut decision = d.to_decision();
         let mut reloads = 0;
         loop {
@@ -820,11 +822,12 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
                             d.epoch
                         )));
                     };
-                    let record = reload_lost(cfg, plan, target, &store, &d, &lost)?;
+                    let record = reload_lost(cfg, plan, target, &store, &current, &lost)?;
                     store
                         .decide(&record)
                         .map_err(|e| RunError::Progress(e.to_string()))?;
                     decision = record.to_decision();
+                    current = record;
                 }
             }
         }

@@ -439,9 +439,13 @@ fn seeded_runs_with_kills_and_faults_lose_and_repeat_nothing() {
         let mut rng = Lcg(seed * 7919 + 1);
         let mut kills = 0;
         let mut attempts = 0;
+        let mut last = String::new();
         loop {
             attempts += 1;
-            assert!(attempts < 40, "seed {seed}: no end after {attempts} runs");
+            assert!(
+                attempts < 40,
+                "seed {seed}: no end after {attempts} runs; the last said:\n{last}"
+            );
             let child = run
                 .cmd(&sink_url(&d), &state, Some(2.0), 2)
                 .spawn()
@@ -453,6 +457,7 @@ fn seeded_runs_with_kills_and_faults_lose_and_repeat_nothing() {
                     if out.status.success() {
                         break;
                     }
+                    last = String::from_utf8_lossy(&out.stderr).into_owned();
                 } else {
                     kills += 1;
                 }
@@ -461,6 +466,7 @@ fn seeded_runs_with_kills_and_faults_lose_and_repeat_nothing() {
                 if out.status.success() {
                     break;
                 }
+                last = String::from_utf8_lossy(&out.stderr).into_owned();
                 // A run may fail on injected faults; its state is safe: run again.
             }
         }
