@@ -514,7 +514,8 @@ fn abort_leftovers(config: &RunConfig, target: &crate::sink::doris::DorisTarget)
         spec.label_prefix,
         Some((state.generation, state.last_run_workers)),
         config.job.properties.max_inflight_epochs,
-    );
+    )
+    .with_attempts(3);
     if let Err(e) = committer.abort_undecided(state.last_decided) {
         eprintln!("routinely: could not abort the run's undecided transactions: {e}");
     }

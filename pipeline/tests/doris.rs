@@ -333,6 +333,25 @@ fn an_epoch_doris_expired_after_its_decision_is_loaded_again_once() {
 }
 
 #[test]
+fn doris_down_for_a_while_mid_run_loses_and_repeats_nothing() {
+    let job = Job::new("outage", "csv", 3000);
+    let expected = job.expected();
+    let d = double("");
+    let child = job
+        .cmd(&sink_url(&d), "state", Some(1.0), 2)
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(800));
+    // Every call fails for two seconds: loads, commits and state queries are retried.
+    d.set_faults("http5xx=1").expect("faults");
+    std::thread::sleep(Duration::from_secs(2));
+    d.set_faults("").expect("faults");
+    ok(child.wait_with_output().expect("wait"));
+    assert_same_rows(&d, &expected, "after the outage");
+    assert_nothing_pending(&d);
+}
+
+#[test]
 fn a_clean_stop_leaves_no_precommitted_transaction() {
     let job = Job::new("sigterm", "arrow", 4000);
     let expected = job.expected();

@@ -34,6 +34,8 @@ pub struct DorisCommitter {
     previous: Option<(u64, usize)>,
     /// Epochs a run may have pre-committed past its last decision.
     inflight: u64,
+    /// Attempts of each call before giving up.
+    attempts: u32,
 }
 
 /// One transaction's commit.
@@ -56,7 +58,15 @@ impl DorisCommitter {
             label_prefix,
             previous,
             inflight,
+            attempts: COMMIT_ATTEMPTS,
         }
+    }
+
+    /// The same committer giving up on a call after `attempts` attempts (a sweep at exit
+    /// must not hold the process for a minute when Doris is down).
+    pub fn with_attempts(mut self, attempts: u32) -> DorisCommitter {
+        self.attempts = attempts.max(1);
+        self
     }
 
     /// Retries `f` on transport failures.
@@ -70,7 +80,7 @@ impl DorisCommitter {
             attempt += 1;
             match f() {
                 Ok(v) => return Ok(v),
-                Err(e) if e.retryable() && attempt < COMMIT_ATTEMPTS => {
+                Err(e) if e.retryable() && attempt < self.attempts => {
                     std::thread::sleep(backoff(attempt, Duration::from_secs(5)));
                 }
                 Err(e) => return Err(SinkError(format!("doris: {what}: {e}"))),
