@@ -10,7 +10,7 @@
 //!
 //! `RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native cargo bench -p
 //! routinely-benches --no-default-features --bench doris`; `ROUTINELY_BENCH_CAPTURE_BYTES`
-//! sets the capture's value bytes (default 256M); epochs are 100,000 rows.
+//! sets the capture's value bytes (default 256M); epochs are 25,000 rows.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -75,9 +75,9 @@ fn main() {
         .expect("double");
         let mut job = job.clone();
         job.properties.load_format = format;
-        // Epochs of 100,000 rows (below Doris's 200,000 minimum, set here directly) give the
+        // Epochs of 25,000 rows (below Doris's 200,000 minimum, set here directly) give the
         // latency percentiles enough epochs.
-        job.properties.max_batch_rows = 100_000;
+        job.properties.max_batch_rows = 25_000;
         let state = data_dir().join(format!("doris-state-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&state);
 
