@@ -766,6 +766,15 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
         ),
         SinkSpec::Null { .. } => Box::new(NullCommitter),
         SinkSpec::Doris(target) => {
+            if cfg.job.properties.partial_columns {
+                // The row path fills every column (DEFAULT where the job maps none); sent as
+                // a partial update, those defaults would overwrite stored values.
+                return Err(RunError::Sink(
+                    "\"partial_columns\" = \"true\" is not supported by the Doris sink yet: \
+                     its rows carry every column of the table"
+                        .into(),
+                ));
+            }
             let client = Arc::new(doris_client(cfg, target));
             let spec = LoadSpec::new(&cfg.job, plan);
             let previous =

@@ -95,9 +95,6 @@ impl LoadSpec {
         if let Some(seq) = &job.load.order_by {
             headers.push(("function_column.sequence_col".into(), seq.clone()));
         }
-        if job.properties.partial_columns {
-            headers.push(("partial_columns".into(), "true".into()));
-        }
         LoadSpec {
             format,
             schema,
