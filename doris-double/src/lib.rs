@@ -99,7 +99,8 @@ pub struct Config {
     /// The Doris release whose conversion rules apply.
     pub version: DorisVersion,
     /// Accept Utf8 JSON text for JSON columns in Arrow bodies. Doris does not parse it
-    /// (doris-research.md §1.2), so by default such a load fails.
+    /// (the JSONB serde has no `read_column_from_arrow` of its own), so by default such a load
+    /// fails.
     pub arrow_json_text: bool,
 }
 

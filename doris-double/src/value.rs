@@ -1,7 +1,7 @@
 //! Values: source text → [`Datum`] under a column's type (the conversion rules of
 //! `routinely_schemas::convert`), Arrow arrays → [`Datum`]s the way Doris's Arrow reader
-//! reads them (doris-research.md §1: same-width buffers copied bitwise, DATETIME as a UTC
-//! epoch shown at +08:00, IPV6 as text, ...), and the ordering and aggregation of values
+//! reads them (BE `ArrowStreamReader` and each serde's `read_column_from_arrow`: same-width
+//! buffers copied bitwise, DATETIME as a UTC epoch shown at +08:00, IPV6 as text, ...), and the ordering and aggregation of values
 //! that the key models need.
 
 use std::cmp::Ordering;
