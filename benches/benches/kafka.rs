@@ -5,6 +5,11 @@
 //! `kcat -C -e -o beginning` of the same topic to /dev/null. Prints both MB/s (message value
 //! bytes per second) and the ratio; the target is at least 0.9× kcat.
 //!
+//!
+//! Each figure also comes with the CPU time it took per GB of values (this process's, whose
+//! threads include the mock broker, plus kcat's own for kcat): on a shared machine the wall
+//! clock moves with other load, the CPU per GB much less.
+//!
 //! `RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/native cargo bench -p
 //! routinely-benches --no-default-features --bench kafka`; `ROUTINELY_BENCH_KAFKA_BYTES` sets the
 //! topic's size (default 1G). Needs `kcat` (scripts/deps.sh installs it).
@@ -60,6 +65,7 @@ fn main() {
     let (table, job) = routinely_benches::sample_statements();
     let mut runs = Vec::new();
     for workers in [1usize, 2] {
+        let cpu = cpu_seconds(libc::RUSAGE_SELF);
         let state = data_dir().join(format!("kafka-state-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&state);
         let report = runtime::run(RunConfig {
@@ -80,17 +86,20 @@ fn main() {
             report.counts.total, produced.messages,
             "every message loaded once"
         );
+        let cpu_per_gb =
+            (cpu_seconds(libc::RUSAGE_SELF) - cpu) / (report.counts.bytes as f64 / 1e9);
         let secs = report.elapsed.as_secs_f64();
         let mb_s = report.counts.bytes as f64 / secs / 1e6;
         println!(
-            "kafka/{workers}w: {mb_s:.1} MB/s, {:.0} rows/s, {} epochs",
+            "kafka/{workers}w: {mb_s:.1} MB/s, {:.0} rows/s, {} epochs, {cpu_per_gb:.2} CPU s/GB",
             report.counts.loaded as f64 / secs,
             report.committed.len()
         );
-        runs.push((workers, mb_s, secs, report.counts.bytes));
+        runs.push((workers, mb_s, secs, report.counts.bytes, cpu_per_gb));
     }
 
     // kcat: the same topic, from the beginning to the end, values to /dev/null.
+    let cpu = cpu_seconds(libc::RUSAGE_SELF) + cpu_seconds(libc::RUSAGE_CHILDREN);
     let t = Instant::now();
     let status = Command::new("kcat")
         .args([
@@ -109,8 +118,11 @@ fn main() {
         .expect("kcat (scripts/deps.sh installs it)");
     assert!(status.success(), "kcat failed");
     let kcat_secs = t.elapsed().as_secs_f64();
+    let kcat_cpu_per_gb = (cpu_seconds(libc::RUSAGE_SELF) + cpu_seconds(libc::RUSAGE_CHILDREN)
+        - cpu)
+        / (produced.value_bytes as f64 / 1e9);
     let kcat_mb_s = produced.value_bytes as f64 / kcat_secs / 1e6;
-    println!("kcat: {kcat_mb_s:.1} MB/s");
+    println!("kcat: {kcat_mb_s:.1} MB/s, {kcat_cpu_per_gb:.2} CPU s/GB");
 
     let summary = serde_json::json!({
         "topic_value_bytes": produced.value_bytes,
@@ -118,10 +130,27 @@ fn main() {
         "partitions": PARTITIONS,
         "kcat_mb_per_s": kcat_mb_s,
         "kcat_seconds": kcat_secs,
-        "runs": runs.iter().map(|(w, mb, s, b)| serde_json::json!({
+        "kcat_cpu_s_per_gb": kcat_cpu_per_gb,
+        "runs": runs.iter().map(|(w, mb, s, b, cpu)| serde_json::json!({
             "workers": w, "mb_per_s": mb, "seconds": s, "bytes": b,
             "ratio_to_kcat": mb / kcat_mb_s,
+            "cpu_s_per_gb": cpu,
         })).collect::<Vec<_>>(),
     });
     println!("{}", serde_json::to_string_pretty(&summary).expect("json"));
+}
+
+/// User and system CPU seconds of `who` (`RUSAGE_SELF`: this process, all threads;
+/// `RUSAGE_CHILDREN`: its waited-for children).
+fn cpu_seconds(who: libc::c_int) -> f64 {
+    // SAFETY: getrusage writes one `rusage` into the zeroed value it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(who, &mut usage) != 0 {
+            return 0.0;
+        }
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }

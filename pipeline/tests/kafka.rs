@@ -3,7 +3,8 @@
 //! offsets and `OFFSET_END`; a broker down mid-run loses and repeats nothing; an offset Kafka
 //! no longer holds (or never held) stops the run with Doris's reason and loads nothing past it;
 //! committed offsets reach the job's consumer group; a read_committed run ends at the high
-//! watermark; `routinely run --until now` through the binary shows Progress and Lag.
+//! watermark; `routinely run --until now` through the binary shows Progress and Lag; a reader
+//! paused and resumed at the end of its partitions reads on without a gap or an error.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,11 +14,14 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
+use routinely_operators::dataflow::MessageBatch;
+use routinely_operators::dataflow::window::PartitionReader;
 use routinely_operators::row::datum::rows_as_text;
-use routinely_pipeline::kafka::Until;
+use routinely_pipeline::kafka::{KafkaOptions, KafkaReader, Until};
 use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunError, RunReport, SourceSpec};
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::sink::local::LocalTable;
+use routinely_schemas::job::KafkaOffset;
 use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
@@ -510,4 +514,94 @@ fn out_of_range_pauses_the_job_and_alter_then_resume_moves_on() {
     ledger.verify_tiling().expect("tiling");
     let kinds: Vec<&str> = ledger.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["PAUSED", "ALTERED", "RESUMED"]);
+}
+
+/// Reads with `reader` until `want` messages in all (into `got`) and every partition is
+/// caught up, or the deadline passes; panics on a reader error.
+fn read_until(
+    reader: &mut KafkaReader,
+    got: &mut Vec<(i32, i64)>,
+    want: usize,
+    within: Duration,
+) -> bool {
+    let deadline = Instant::now() + within;
+    loop {
+        let mut batch = MessageBatch::with_capacity(64, 0);
+        let status = reader.read(&mut batch, 64, 1 << 20);
+        assert_eq!(
+            status.error,
+            None,
+            "reader error after {} messages",
+            got.len()
+        );
+        got.extend(batch.iter().map(|m| (m.partition, m.offset)));
+        if got.len() >= want && status.caught_up {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+    }
+}
+
+/// A reader that drained its partitions up to their end events, was paused by backpressure
+/// and resumed, reads on from where it was: librdkafka's own position after a drained end
+/// event is one past the end, and resuming there would be out of range (a spurious
+/// `auto.offset.reset` error, the reason batch draining was once reverted).
+#[test]
+fn pause_at_the_end_of_partitions_then_resume_reads_on() {
+    let cluster = mock(4);
+    let brokers = cluster.bootstrap_servers();
+    produce(&brokers, 0..200, 4, 10);
+    let mut reader = KafkaReader::open(KafkaOptions {
+        brokers: brokers.clone(),
+        topic: TOPIC.into(),
+        properties: Vec::new(),
+        owns: Box::new(|_| true),
+        partitions: None,
+        resume: Default::default(),
+        start: Default::default(),
+        default_start: KafkaOffset::Beginning,
+        until: None,
+        refresh: Duration::from_millis(100),
+    })
+    .expect("reader");
+    let mut got = Vec::new();
+    for round in 1..=3i64 {
+        assert!(
+            read_until(
+                &mut reader,
+                &mut got,
+                200 * round as usize,
+                Duration::from_secs(20)
+            ),
+            "round {round}: {} of {} messages",
+            got.len(),
+            200 * round
+        );
+        // Several pauses while caught up: each must leave the position where it is.
+        for _ in 0..3 {
+            reader.backpressure(true);
+            std::thread::sleep(Duration::from_millis(50));
+            reader.backpressure(false);
+            let mut batch = MessageBatch::with_capacity(64, 0);
+            let status = reader.read(&mut batch, 64, 1 << 20);
+            assert_eq!(status.error, None);
+            got.extend(batch.iter().map(|m| (m.partition, m.offset)));
+        }
+        produce(&brokers, 200 * round..200 * (round + 1), 4, 10);
+    }
+    assert!(read_until(
+        &mut reader,
+        &mut got,
+        800,
+        Duration::from_secs(20)
+    ));
+    // Every offset of every partition exactly once, in order.
+    for p in 0..4 {
+        let offsets: Vec<i64> = got.iter().filter(|m| m.0 == p).map(|m| m.1).collect();
+        assert_eq!(offsets, (0..200).collect::<Vec<i64>>(), "partition {p}");
+    }
+    let positions: Vec<(i32, i64)> = (0..4).map(|p| (p, 200)).collect();
+    assert_eq!(reader.positions(), positions);
 }

@@ -67,6 +67,14 @@ impl MessageBatch {
         }
     }
 
+    /// Makes room for `bytes` more copied value bytes (a reader that copies values in, and
+    /// knows about how many it will, grows the batch once instead of step by step).
+    pub fn reserve_bytes(&mut self, bytes: usize) {
+        if self.shared.is_none() {
+            self.data.reserve(bytes);
+        }
+    }
+
     /// Appends one message, copying its value. Values longer than 4 GiB are cut (Kafka's
     /// own limit is far lower).
     #[inline]

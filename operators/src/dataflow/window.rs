@@ -126,16 +126,26 @@ impl EpochState {
         }
         self.messages += batch.len() as u64;
         self.bytes += batch.bytes() as u64;
-        for i in 0..batch.len() {
-            let (p, ts, offset) = (batch.partitions[i], batch.timestamps[i], batch.offsets[i]);
-            let len = batch.value_len(i) as u64;
-            match self.seen.iter_mut().find(|e| e.0 == p) {
-                Some(e) => {
-                    e.1 = e.1.max(ts);
-                    e.2 += 1;
-                    e.3 += len;
+        // Messages come in runs of one partition (a fetch's message set, a capture's batch):
+        // one look-up per run, not per message (a scan of 256 partitions per message cost a
+        // seventh of a worker's time on a Kafka topic of 256 partitions).
+        let n = batch.len();
+        let mut i = 0;
+        while i < n {
+            let p = batch.partitions[i];
+            let slot = match self.seen.iter().position(|e| e.0 == p) {
+                Some(slot) => slot,
+                None => {
+                    self.seen.push((p, i64::MIN, 0, 0, batch.offsets[i]));
+                    self.seen.len() - 1
                 }
-                None => self.seen.push((p, ts, 1, len, offset)),
+            };
+            let e = &mut self.seen[slot];
+            while i < n && batch.partitions[i] == p {
+                e.1 = e.1.max(batch.timestamps[i]);
+                e.2 += 1;
+                e.3 += batch.value_len(i) as u64;
+                i += 1;
             }
         }
     }

@@ -1,10 +1,11 @@
 //! [`KafkaReader`]: one worker's partitions of a topic, read live with a librdkafka consumer,
 //! as a [`PartitionReader`]. It owns the partitions `p` with `owns(p)`, starts each at its
 //! committed progress, else the job's offset for it, else the default, assigns them by hand,
-//! and reads them in bounded steps (a short poll, at most the batch's limits).
+//! and reads them in bounded steps: it drains librdkafka's queue a batch at a time
+//! (`ConsumerQueue`), waiting briefly only when nothing is queued, up to the batch's limits.
 //!
-//! Positions are next offsets. A partition is caught up at its end-of-partition event; there
-//! its position moves to the consumer's own position, which under
+//! Positions are next offsets, the reader's own, never librdkafka's. A partition is caught up
+//! at its end-of-partition event; there its position moves to the event's offset, which under
 //! `isolation.level=read_committed` has stepped over transaction markers and aborted messages,
 //! so progress covers those gaps and a restart does not read them again. A bounded run
 //! (`--until`) pauses a partition once it reaches its end offset and finishes when all have.
@@ -28,7 +29,6 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
-use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use routinely_operators::dataflow::MessageBatch;
 use routinely_operators::dataflow::window::{PartitionReader, ReadStatus};
@@ -162,6 +162,8 @@ impl Drop for Watcher {
 
 /// A worker's live Kafka reader.
 pub struct KafkaReader {
+    /// Declared before `consumer`: the queue handle is released before the client.
+    queue: ConsumerQueue,
     consumer: BaseConsumer,
     topic: String,
     /// Owned partitions, by partition.
@@ -176,6 +178,10 @@ pub struct KafkaReader {
     last_check: Instant,
     paused: bool,
     error: Option<String>,
+    /// Slots that reached their end in the current batch (kept for its allocation).
+    finished: Vec<usize>,
+    /// Value bytes the last read took.
+    last_bytes: usize,
 }
 
 impl fmt::Debug for KafkaReader {
@@ -234,7 +240,9 @@ impl KafkaReader {
         if let Ok(mut w) = watcher.shared.lock() {
             w.owned = parts.iter().map(|p| p.partition).collect();
         }
+        let queue = ConsumerQueue::of(&consumer)?;
         let reader = KafkaReader {
+            queue,
             consumer,
             topic,
             parts,
@@ -247,6 +255,8 @@ impl KafkaReader {
             last_check: Instant::now(),
             paused: false,
             error: None,
+            finished: Vec::new(),
+            last_bytes: 0,
         };
         reader.assign()?;
         Ok(reader)
@@ -367,25 +377,55 @@ impl KafkaReader {
         self.assign()
     }
 
-    /// At a partition's end: its position becomes the consumer's, past transaction markers
-    /// and aborted messages.
-    fn at_eof(&mut self, partition: i32) {
-        let Some(slot) = self.slot(partition) else {
+    /// Takes one drained message into `batch` if its partition is read and the offset is the
+    /// next one; a message at or past a bounded partition's end finishes the partition instead
+    /// (`finished` collects the slots, paused after the batch). Whether it was taken.
+    #[inline]
+    fn accept(
+        parts: &mut [Part],
+        finished: &mut Vec<usize>,
+        batch: &mut MessageBatch,
+        m: &QueuedMessage<'_>,
+    ) -> bool {
+        let Ok(slot) = parts.binary_search_by_key(&m.partition, |p| p.partition) else {
+            return false;
+        };
+        let p = &mut parts[slot];
+        if p.done || m.offset < p.next {
+            return false;
+        }
+        if p.end.is_some_and(|end| m.offset >= end) {
+            finished.push(slot);
+            return false;
+        }
+        batch.push(m.partition, m.offset, m.timestamp, m.payload);
+        p.next = m.offset + 1;
+        p.eof = false;
+        if p.end.is_some_and(|end| p.next >= end) {
+            finished.push(slot);
+        }
+        true
+    }
+
+    /// A partition's end-of-partition event at offset `end`, the offset librdkafka reached
+    /// there: past the last message when transaction markers or aborted messages
+    /// (read_committed) fill the tail, so the position moves over them. Only the event's own
+    /// offset is trusted: the consumer's position counts messages drained behind the event,
+    /// and a drained batch even sets it one past an end-of-partition event's offset.
+    fn end_of_partition(parts: &mut [Part], finished: &mut Vec<usize>, partition: i32, end: i64) {
+        let Ok(slot) = parts.binary_search_by_key(&partition, |p| p.partition) else {
             return;
         };
-        if let Ok(tpl) = self.consumer.position()
-            && let Some(e) = tpl.find_partition(&self.topic, partition)
-            && let Offset::Offset(n) = e.offset()
-        {
-            let p = &mut self.parts[slot];
-            if n > p.next && p.end.is_none_or(|end| n <= end) {
-                p.next = n;
-            }
+        let p = &mut parts[slot];
+        if p.done {
+            return;
         }
-        let p = &mut self.parts[slot];
+        if end > p.next && p.end.is_none_or(|e| end <= e) {
+            p.next = end;
+        }
         p.eof = true;
-        if !p.done && p.end.is_some_and(|end| p.next >= end) {
-            self.finish_part(slot);
+        if p.end.is_some_and(|e| p.next >= e) {
+            finished.push(slot);
         }
     }
 
@@ -449,57 +489,74 @@ impl PartitionReader for KafkaReader {
         if self.parts.iter().all(|p| p.done) {
             return self.status();
         }
-        let deadline = Instant::now() + POLL_WAIT;
         let start_bytes = batch.bytes();
+        // Room for as many value bytes as the last read took, up to the limit: values are
+        // copied in without growing the batch step by step.
+        batch.reserve_bytes((self.last_bytes + self.last_bytes / 8).min(max_bytes));
         let mut count = 0usize;
+        let mut waited = false;
+        let mut finished = std::mem::take(&mut self.finished);
         while count < max_messages && batch.bytes() - start_bytes < max_bytes {
-            let wait = if count == 0 {
-                deadline.saturating_duration_since(Instant::now())
-            } else {
-                Duration::ZERO
-            };
-            let Some(polled) = self.consumer.poll(wait) else {
-                break;
-            };
-            match polled {
-                Ok(m) => {
-                    let (partition, offset) = (m.partition(), m.offset());
-                    let Some(slot) = self.slot(partition) else {
-                        continue;
-                    };
-                    let p = &mut self.parts[slot];
-                    if p.done || offset < p.next {
-                        continue;
-                    }
-                    let finish = if p.end.is_some_and(|end| offset >= end) {
-                        true
-                    } else {
-                        let ts = m.timestamp().to_millis().unwrap_or(-1);
-                        batch.push(partition, offset, ts, m.payload().unwrap_or(&[]));
-                        p.next = offset + 1;
-                        p.eof = false;
-                        count += 1;
-                        p.end.is_some_and(|end| p.next >= end)
-                    };
-                    drop(m);
-                    if finish {
-                        self.finish_part(slot);
-                    }
+            let want = (max_messages - count).min(BATCH);
+            // Drain what is queued without waiting; only when nothing is, and this call has
+            // read nothing yet, wait (once, up to POLL_WAIT) for the first message or event.
+            let mut got = self.queue.fill(Duration::ZERO, want);
+            if got == 0 {
+                if count > 0 || waited {
+                    break;
                 }
-                Err(RdError::PartitionEOF(partition)) => self.at_eof(partition),
-                Err(e) => match e.rdkafka_error_code() {
+                waited = true;
+                got = self.queue.fill(POLL_WAIT, 1);
+                if got == 0 {
+                    break;
+                }
+            }
+            for i in 0..got {
+                let Some(m) = self.queue.message(i) else {
+                    continue;
+                };
+                match m.err {
+                    None => {
+                        if Self::accept(&mut self.parts, &mut finished, batch, &m) {
+                            count += 1;
+                        }
+                    }
+                    Some(RDKafkaErrorCode::PartitionEOF) => {
+                        Self::end_of_partition(
+                            &mut self.parts,
+                            &mut finished,
+                            m.partition,
+                            m.offset,
+                        );
+                    }
                     Some(
-                        RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange,
+                        code @ (RDKafkaErrorCode::AutoOffsetReset
+                        | RDKafkaErrorCode::OffsetOutOfRange),
                     ) => {
-                        self.error = Some(self.out_of_range(&e));
-                        break;
+                        if self.error.is_none() {
+                            self.error =
+                                Some(self.out_of_range(&RdError::MessageConsumption(code)));
+                        }
                     }
                     // Broker and transport errors are retried by librdkafka; reading resumes
                     // where it was when the broker is back.
-                    _ => break,
-                },
+                    Some(_) => {}
+                }
+            }
+            self.queue.release();
+            finished.sort_unstable();
+            finished.dedup();
+            for slot in finished.drain(..) {
+                if !self.parts[slot].done {
+                    self.finish_part(slot);
+                }
+            }
+            if self.error.is_some() {
+                break;
             }
         }
+        self.finished = finished;
+        self.last_bytes = batch.bytes() - start_bytes;
         self.status()
     }
 
@@ -507,26 +564,158 @@ impl PartitionReader for KafkaReader {
         self.parts.iter().map(|p| (p.partition, p.next)).collect()
     }
 
+    /// Pausing a partition makes librdkafka drop what it prefetched and fetch again, on
+    /// resume, from the partition's application position, which a drained end-of-partition
+    /// event leaves one past the end (see `ConsumerQueue`): fetching there is out of range
+    /// and, with `auto.offset.reset=error`, a spurious error. So each paused partition is then
+    /// seeked to the reader's own next offset, which is where the resume fetches from.
     fn backpressure(&mut self, paused: bool) {
         if paused == self.paused {
             return;
         }
         self.paused = paused;
-        let live: Vec<(i32, Option<i64>)> = self
-            .parts
-            .iter()
-            .filter(|p| !p.done)
-            .map(|p| (p.partition, None))
-            .collect();
-        if live.is_empty() {
+        if self.parts.iter().all(|p| p.done) {
             return;
         }
-        if let Ok(tpl) = self.tpl(live.into_iter()) {
-            let _ = if paused {
-                self.consumer.pause(&tpl)
-            } else {
-                self.consumer.resume(&tpl)
-            };
+        let live = || self.parts.iter().filter(|p| !p.done);
+        if paused {
+            if let Ok(tpl) = self.tpl(live().map(|p| (p.partition, None))) {
+                let _ = self.consumer.pause(&tpl);
+            }
+            // Asynchronous (no timeout): queued behind the pause, before any resume.
+            if let Ok(tpl) = self.tpl(live().map(|p| (p.partition, Some(p.next)))) {
+                let _ = self.consumer.seek_partitions(tpl, Duration::ZERO);
+            }
+        } else if let Ok(tpl) = self.tpl(live().map(|p| (p.partition, None))) {
+            let _ = self.consumer.resume(&tpl);
         }
     }
 }
+
+/// Messages drained from librdkafka per call.
+const BATCH: usize = 1024;
+
+/// One message (or consumer event) of a [`ConsumerQueue`] batch, borrowed.
+struct QueuedMessage<'a> {
+    /// `None` for a message; else the event (end of partition, offset out of range, ...).
+    err: Option<RDKafkaErrorCode>,
+    partition: i32,
+    /// The message's offset; an end-of-partition event's end offset.
+    offset: i64,
+    /// Milliseconds, `-1` when the message has none.
+    timestamp: i64,
+    payload: &'a [u8],
+}
+
+/// The consumer's message queue, drained a batch at a time with
+/// `rd_kafka_consume_batch_queue`: one call, and one set of clock readings, per batch instead
+/// of per message (a per-message `poll` spent more time reading clocks than copying values).
+///
+/// librdkafka sets a partition's application position to one past the offset of every
+/// message a batch returns, end-of-partition events included, where `poll` skips events.
+/// Past an end event that position is one past the end; the reader never reads it and
+/// re-seeks paused partitions to its own positions (see [`KafkaReader::backpressure`]).
+struct ConsumerQueue {
+    queue: std::ptr::NonNull<rdkafka::bindings::rd_kafka_queue_t>,
+    messages: Vec<*mut rdkafka::bindings::rd_kafka_message_t>,
+    len: usize,
+}
+
+// SAFETY: librdkafka queue handles and messages may be used from any thread; the reader
+// owns them and uses them from one thread at a time.
+unsafe impl Send for ConsumerQueue {}
+
+impl ConsumerQueue {
+    fn of(consumer: &BaseConsumer) -> Result<ConsumerQueue, KafkaError> {
+        // SAFETY: the client pointer is valid for the consumer's life; the queue handle
+        // returned holds its own reference and is destroyed in `drop`, which runs before
+        // the consumer's (field order in `KafkaReader`).
+        let queue = unsafe {
+            rdkafka::bindings::rd_kafka_queue_get_consumer(consumer.client().native_ptr())
+        };
+        let queue = std::ptr::NonNull::new(queue)
+            .ok_or_else(|| KafkaError::Client("librdkafka has no consumer queue".into()))?;
+        Ok(ConsumerQueue {
+            queue,
+            messages: vec![std::ptr::null_mut(); BATCH],
+            len: 0,
+        })
+    }
+
+    /// Takes up to `want` messages, waiting at most `wait` for them (librdkafka returns early
+    /// only when it has `want`); returns how many. Releases the previous batch first.
+    fn fill(&mut self, wait: Duration, want: usize) -> usize {
+        self.release();
+        let want = want.min(self.messages.len());
+        let ms = wait.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: `messages` has room for `want` pointers; librdkafka writes at most that
+        // many and returns the count (or -1 on error).
+        let n = unsafe {
+            rdkafka::bindings::rd_kafka_consume_batch_queue(
+                self.queue.as_ptr(),
+                ms,
+                self.messages.as_mut_ptr(),
+                want,
+            )
+        };
+        self.len = usize::try_from(n).unwrap_or(0).min(want);
+        self.len
+    }
+
+    /// Message `i` of the current batch.
+    #[inline]
+    fn message(&self, i: usize) -> Option<QueuedMessage<'_>> {
+        let ptr = *self.messages[..self.len].get(i)?;
+        // SAFETY: librdkafka filled the first `len` slots with valid messages, alive until
+        // `release`; the payload borrow is tied to `&self`, which `release` needs mutably.
+        unsafe {
+            let m = ptr.as_ref()?;
+            if m.err != NO_ERROR {
+                return Some(QueuedMessage {
+                    err: Some(RDKafkaErrorCode::from(m.err)),
+                    partition: m.partition,
+                    offset: m.offset,
+                    timestamp: -1,
+                    payload: &[],
+                });
+            }
+            let payload = if m.payload.is_null() {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(m.payload as *const u8, m.len)
+            };
+            let mut kind =
+                rdkafka::bindings::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+            let ts = rdkafka::bindings::rd_kafka_message_timestamp(ptr, &mut kind);
+            Some(QueuedMessage {
+                err: None,
+                partition: m.partition,
+                offset: m.offset,
+                timestamp: if ts < 0 { -1 } else { ts },
+                payload,
+            })
+        }
+    }
+
+    /// Destroys the current batch's messages.
+    fn release(&mut self) {
+        for &m in &self.messages[..self.len] {
+            if !m.is_null() {
+                // SAFETY: each message of the batch is destroyed exactly once.
+                unsafe { rdkafka::bindings::rd_kafka_message_destroy(m) };
+            }
+        }
+        self.len = 0;
+    }
+}
+
+impl Drop for ConsumerQueue {
+    fn drop(&mut self) {
+        self.release();
+        // SAFETY: the handle from `rd_kafka_queue_get_consumer`, destroyed once.
+        unsafe { rdkafka::bindings::rd_kafka_queue_destroy(self.queue.as_ptr()) };
+    }
+}
+
+const NO_ERROR: rdkafka::types::RDKafkaRespErr =
+    rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
