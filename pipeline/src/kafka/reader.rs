@@ -719,3 +719,67 @@ impl Drop for ConsumerQueue {
 
 const NO_ERROR: rdkafka::types::RDKafkaRespErr =
     rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rdkafka::ClientConfig;
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+    /// librdkafka's mock cluster cannot add partitions to a topic, so the reader is made to
+    /// forget two of its four partitions, as if they did not exist when it started: the
+    /// watcher's next look at the topic must bring them in, from their start, and every
+    /// message of every partition is read exactly once.
+    #[test]
+    fn partitions_that_appear_while_reading_are_picked_up() {
+        let cluster = MockCluster::new(1).expect("mock cluster");
+        cluster.create_topic("grow", 4, 1).expect("topic");
+        let brokers = cluster.bootstrap_servers();
+        let producer: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .create()
+            .expect("producer");
+        for i in 0..80 {
+            producer
+                .send(
+                    BaseRecord::<(), String>::to("grow")
+                        .payload(&format!("{{\"i\":{i}}}"))
+                        .partition(i % 4),
+                )
+                .expect("send");
+        }
+        producer.flush(Duration::from_secs(10)).expect("flush");
+        let mut reader = KafkaReader::open(KafkaOptions {
+            brokers,
+            topic: "grow".into(),
+            properties: Vec::new(),
+            owns: Box::new(|_| true),
+            partitions: None,
+            resume: BTreeMap::new(),
+            start: BTreeMap::new(),
+            default_start: KafkaOffset::Beginning,
+            until: None,
+            refresh: Duration::from_millis(50),
+        })
+        .expect("reader");
+        // As if partitions 2 and 3 were added after the start.
+        reader.parts.retain(|p| p.partition < 2);
+        reader.assign().expect("assign");
+        let mut got: Vec<(i32, i64)> = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while got.len() < 80 && Instant::now() < deadline {
+            let mut batch = MessageBatch::with_capacity(64, 0);
+            let status = reader.read(&mut batch, 64, 1 << 20);
+            assert_eq!(status.error, None);
+            got.extend(batch.iter().map(|m| (m.partition, m.offset)));
+        }
+        got.sort_unstable();
+        let want: Vec<(i32, i64)> = (0..4).flat_map(|p| (0..20).map(move |o| (p, o))).collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            reader.positions(),
+            (0..4).map(|p| (p, 20)).collect::<Vec<_>>()
+        );
+    }
+}
