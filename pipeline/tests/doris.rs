@@ -4,7 +4,8 @@
 //! after a kill -9 at each step of the protocol, after Doris expired a decided epoch's
 //! transactions, and over seeded runs mixing kills with injected faults (HTTP 5xx, cut
 //! bodies, lost answers, slow answers, late visibility, PREPARE expiry). A clean stop leaves
-//! no PRECOMMITTED transaction behind.
+//! no PRECOMMITTED transaction behind. From live Kafka, an expired epoch is read again from
+//! the topic.
 //!
 //! `ROUTINELY_DORIS_SEEDS=N` runs N seeded runs instead of the suite's few
 //! (`scripts/doris-faults.sh` runs 100).
@@ -349,6 +350,58 @@ fn doris_down_for_a_while_mid_run_loses_and_repeats_nothing() {
     ok(child.wait_with_output().expect("wait"));
     assert_same_rows(&d, &expected, "after the outage");
     assert_nothing_pending(&d);
+}
+
+/// From live Kafka (librdkafka's mock cluster in its own process): Doris expires the
+/// transactions of decided epochs, and the run starts itself again and re-loads exactly the
+/// offsets they covered from the topic.
+#[test]
+fn from_kafka_an_expired_epoch_is_read_again_from_the_topic_once() {
+    let job = Job::new("kafka-expired", "arrow", 2000);
+    let expected = job.expected();
+    let broker = common::MockBroker::start(&["orders:4"]);
+    ok(Command::new(BIN)
+        .arg("produce")
+        .arg(&job.capture)
+        .args(["--brokers", &broker.bootstrap, "--topic", "orders"])
+        .output()
+        .expect("produce"));
+    let d = double("");
+    // Every commit finds its transaction expired, until the faults are cleared below.
+    d.set_faults("expire=1").expect("faults");
+    let child = Command::new(BIN)
+        .arg("run")
+        .arg("--table")
+        .arg(&job.table)
+        .arg("--job")
+        .arg(&job.job)
+        .arg("--source")
+        .arg(format!("kafka:{}", broker.bootstrap))
+        .args(["--until", "now", "-w", "2", "--sink", &sink_url(&d)])
+        .arg("--state")
+        .arg(job.dir.join("state-kafka"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !d
+        .txns()
+        .iter()
+        .any(|t| t.reason.contains("timeout by txn manager"))
+    {
+        assert!(Instant::now() < deadline, "no transaction expired");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    d.set_faults("").expect("faults");
+    let stderr = ok(child.wait_with_output().expect("wait"));
+    assert!(stderr.contains("starting again to load it"), "{stderr}");
+    assert_same_rows(&d, &expected, "kafka after expiry");
+    assert_nothing_pending(&d);
+    progress::ledger(job.dir.join("state-kafka"))
+        .expect("ledger")
+        .verify_tiling()
+        .expect("ranges tile");
 }
 
 #[test]
