@@ -28,7 +28,11 @@ use routinely_schemas::job::LoadFormat;
 
 /// CPU seconds of this process's threads whose name starts with one of `prefixes`, by tid.
 fn thread_cpu(prefixes: &[&str], seen: &mut BTreeMap<u64, f64>) {
-    let tick = 100.0; // sysconf(_SC_CLK_TCK) on Linux
+    // SAFETY: sysconf has no preconditions.
+    let tick = match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
+        t if t > 0 => t as f64,
+        _ => 100.0,
+    };
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return;
     };

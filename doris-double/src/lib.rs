@@ -265,6 +265,11 @@ impl DorisDouble {
         Ok(())
     }
 
+    /// Faults injected so far, per kind (the `faults` of `GET /_double/stats`).
+    pub fn faults_injected(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.shared.faults.counts()
+    }
+
     /// Aborts every PRECOMMITTED txn as the precommit timeout would; returns how many.
     pub fn expire_precommitted(&self) -> usize {
         self.shared.txns().expire_precommitted(None, Instant::now())

@@ -44,7 +44,7 @@ use routinely_schemas::{RoutineLoadJob, TableSchema};
 use crate::capture::{CaptureReader, Pacing, ReaderOptions, StartOffset};
 use crate::kafka::{GroupCommitter, KafkaOptions, KafkaReader, Until};
 use crate::progress::{DecisionRecord, JobIdentity, ProgressStore, StartSpec, now_ms};
-use crate::sink::doris::{DorisClient, DorisCommitter, DorisTxnSink, LoadSpec};
+use crate::sink::doris::{DorisClient, DorisCommitter, DorisTxnSink, LoadSpec, job_label_prefix};
 use crate::sink::local::LocalTable;
 use crate::sink::null::{NullCommitter, NullSink};
 use crate::sink::{CommitOutcome, EpochCommitter, SinkSpec};
@@ -505,13 +505,9 @@ fn abort_leftovers(config: &RunConfig, target: &crate::sink::doris::DorisTarget)
     if state.generation == 0 {
         return;
     }
-    let Ok(plan) = LoadPlan::new(&config.table, &config.job) else {
-        return;
-    };
-    let spec = LoadSpec::new(&config.job, &plan);
     let mut committer = DorisCommitter::new(
         Arc::new(doris_client(config, target)),
-        spec.label_prefix,
+        job_label_prefix(&config.job, &config.table),
         Some((state.generation, state.last_run_workers)),
         config.job.properties.max_inflight_epochs,
     )
@@ -776,12 +772,11 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
                 ));
             }
             let client = Arc::new(doris_client(cfg, target));
-            let spec = LoadSpec::new(&cfg.job, plan);
             let previous =
                 (state.generation > 0).then_some((state.generation, state.last_run_workers));
             let c = DorisCommitter::new(
                 client,
-                spec.label_prefix.clone(),
+                job_label_prefix(&cfg.job, &cfg.table),
                 previous,
                 cfg.job.properties.max_inflight_epochs,
             );

@@ -348,6 +348,12 @@ fn doris_down_for_a_while_mid_run_loses_and_repeats_nothing() {
     std::thread::sleep(Duration::from_secs(2));
     d.set_faults("").expect("faults");
     ok(child.wait_with_output().expect("wait"));
+    // The outage was seen (calls failed and were retried), and nothing shows it.
+    assert!(
+        d.faults_injected()["http5xx"] > 0,
+        "{:?}",
+        d.faults_injected()
+    );
     assert_same_rows(&d, &expected, "after the outage");
     assert_nothing_pending(&d);
 }
@@ -491,6 +497,7 @@ fn seeded_runs_with_kills_and_faults_lose_and_repeat_nothing() {
     let job = Job::new("seeded", "arrow", 3000);
     let expected = job.expected();
     let formats = ["arrow", "json", "csv"];
+    let mut injected = 0;
     for seed in 0..seeds {
         let format = formats[(seed % 3) as usize];
         let (table, jobfile) = files(&job.dir, format);
@@ -542,6 +549,7 @@ fn seeded_runs_with_kills_and_faults_lose_and_repeat_nothing() {
                 // A run may fail on injected faults; its state is safe: run again.
             }
         }
+        injected += d.faults_injected().values().sum::<u64>();
         // Faults off: a last clean run finds nothing to do and sweeps nothing.
         d.set_faults("").expect("no faults");
         ok(run
@@ -559,6 +567,7 @@ fn seeded_runs_with_kills_and_faults_lose_and_repeat_nothing() {
             .verify_tiling()
             .expect("ranges tile");
     }
+    assert!(injected > 0, "the runs met injected faults");
 }
 
 /// Waits for `child` until `after`, then SIGKILLs it; its output if it ended by itself.

@@ -75,19 +75,10 @@ impl Drop for Tansu {
     }
 }
 
-fn sorted(path: &Path) -> Vec<CaptureMessage> {
-    let mut all = capture::read_all(path).expect("read capture");
-    all.sort_by_key(|m| (m.partition, m.offset));
-    all
-}
-
-#[test]
-fn capture_from_a_datetime_starts_at_the_first_message_at_or_after_it() {
-    let dir = scratch("from-time");
-    let broker = Tansu::start(&dir);
-    broker.create_topic("events", 2);
-    // 60 events, 10 per second of event time from 2025-11-20 10:00:00 UTC, no headers (tansu
-    // stalls on large topics with headers; these carry a few).
+/// Generates 60 events over 2 partitions, 10 per second of event time from 2025-11-20
+/// 10:00:00 UTC (few headers: tansu stalls on large topics with headers), produces them to
+/// the broker's `events` topic and returns the capture.
+fn produce_events(dir: &Path, broker: &Tansu, seed: u64) -> PathBuf {
     let source = dir.join("source.arrow");
     capture::generate(
         GenOptions {
@@ -96,7 +87,7 @@ fn capture_from_a_datetime_starts_at_the_first_message_at_or_after_it() {
             partitions: 2,
             drift: 0.0,
             rate: Some(10.0),
-            seed: 3,
+            seed,
             topic: "events".into(),
         },
         &source,
@@ -111,6 +102,21 @@ fn capture_from_a_datetime_starts_at_the_first_message_at_or_after_it() {
         "events",
     ]);
     assert_eq!(code, 0, "{err}");
+    source
+}
+
+fn sorted(path: &Path) -> Vec<CaptureMessage> {
+    let mut all = capture::read_all(path).expect("read capture");
+    all.sort_by_key(|m| (m.partition, m.offset));
+    all
+}
+
+#[test]
+fn capture_from_a_datetime_starts_at_the_first_message_at_or_after_it() {
+    let dir = scratch("from-time");
+    let broker = Tansu::start(&dir);
+    broker.create_topic("events", 2);
+    let source = produce_events(&dir, &broker, 3);
 
     // 18:00:03 in Shanghai is 10:00:03 UTC.
     let out = dir.join("from.jsonl");
@@ -150,29 +156,7 @@ fn a_job_starting_at_a_datetime_loads_only_messages_from_then_on() {
     let dir = scratch("job-from-time");
     let broker = Tansu::start(&dir);
     broker.create_topic("events", 2);
-    let source = dir.join("source.arrow");
-    capture::generate(
-        GenOptions {
-            messages: Some(60),
-            bytes: None,
-            partitions: 2,
-            drift: 0.0,
-            rate: Some(10.0),
-            seed: 5,
-            topic: "events".into(),
-        },
-        &source,
-    )
-    .expect("generate");
-    let (code, err) = routinely(&[
-        "produce",
-        source.to_str().expect("utf-8"),
-        "--brokers",
-        &broker.bootstrap,
-        "--topic",
-        "events",
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let source = produce_events(&dir, &broker, 5);
     // kafka_default_offsets as a datetime in the job's timezone (Shanghai, UTC+8): the first
     // message at or after 10:00:03 UTC in each partition.
     let job = dir.join("job.sql");

@@ -37,6 +37,7 @@
 
 mod arrow;
 mod kcat;
+pub(crate) use kcat::push_json_str;
 mod mmap;
 mod reader;
 mod synth;

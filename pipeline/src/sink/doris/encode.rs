@@ -27,6 +27,7 @@ use routinely_schemas::convert::datetime::{write_date, write_datetime};
 use routinely_schemas::display::write_decimal;
 use routinely_schemas::job::LoadFormat;
 
+use crate::capture::push_json_str;
 use crate::sink::SinkError;
 
 /// How one column is written in the text formats.
@@ -166,7 +167,7 @@ impl Encoder {
                     },
                 };
                 let mut json_key = Vec::with_capacity(f.name().len() + 3);
-                json_string(f.name().as_bytes(), &mut json_key);
+                push_json_str(&mut json_key, f.name());
                 json_key.push(b':');
                 Col { kind, json_key }
             })
@@ -223,11 +224,6 @@ impl Encoder {
             scratch: String::with_capacity(64),
             rows: 0,
         })
-    }
-
-    /// The body's schema.
-    pub fn schema(&self) -> &SchemaRef {
-        &self.schema
     }
 
     /// Rows encoded so far.
@@ -341,7 +337,7 @@ impl Encoder {
                 Wire::DateTimeShift => {
                     let v = a.as_primitive::<TimestampMicrosecondType>();
                     // Doris's reader casts the instant to unsigned: nothing before the epoch.
-                    if let Some(min) = arrow_arith_min(v)
+                    if let Some(min) = v.iter().flatten().min()
                         && min < ARROW_READER_OFFSET_US
                     {
                         return Err(SinkError(format!(
@@ -398,41 +394,8 @@ impl Encoder {
     }
 }
 
-/// The smallest non-null value.
-fn arrow_arith_min(v: &arrow_array::PrimitiveArray<TimestampMicrosecondType>) -> Option<i64> {
-    v.iter().flatten().min()
-}
-
 /// The CSV column separator.
 const CSV_SEPARATOR: u8 = b',';
-
-fn json_string(s: &[u8], out: &mut Vec<u8>) {
-    out.push(b'"');
-    let mut start = 0;
-    for (i, &b) in s.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&s[start..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 15) as usize]);
-        } else {
-            out.extend_from_slice(esc);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&s[start..]);
-    out.push(b'"');
-}
 
 fn csv_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
@@ -513,15 +476,17 @@ fn write_json_value(kind: &Kind, a: &dyn Array, row: usize, out: &mut Vec<u8>, s
             write_plain(kind, a, row, out, s);
         }
         Kind::F32 | Kind::F64 => {
-            let at = out.len();
+            let finite = match kind {
+                Kind::F32 => a.as_primitive::<Float32Type>().value(row).is_finite(),
+                _ => a.as_primitive::<Float64Type>().value(row).is_finite(),
+            };
+            // JSON has no NaN / Infinity: those go as strings.
+            if !finite {
+                out.push(b'"');
+            }
             write_plain(kind, a, row, out, s);
-            // JSON has no NaN / Infinity: send them as strings.
-            if out[at..]
-                .iter()
-                .any(|b| b.is_ascii_alphabetic() && *b != b'e')
-            {
-                let text = out.split_off(at);
-                json_string(&text, out);
+            if !finite {
+                out.push(b'"');
             }
         }
         Kind::LargeInt | Kind::Decimal(_) | Kind::Date | Kind::DateTime => {
@@ -529,7 +494,7 @@ fn write_json_value(kind: &Kind, a: &dyn Array, row: usize, out: &mut Vec<u8>, s
             write_plain(kind, a, row, out, s);
             out.push(b'"');
         }
-        Kind::Str => json_string(a.as_string::<i32>().value(row).as_bytes(), out),
+        Kind::Str => push_json_str(out, a.as_string::<i32>().value(row)),
         Kind::Json => out.extend_from_slice(a.as_string::<i32>().value(row).as_bytes()),
         Kind::Other(ty) => {
             let text = datum_at(a, row, ty).to_mysql().unwrap_or_default();
@@ -537,7 +502,7 @@ fn write_json_value(kind: &Kind, a: &dyn Array, row: usize, out: &mut Vec<u8>, s
                 DorisType::Array(_) | DorisType::Map(..) | DorisType::Struct(_) => {
                     out.extend_from_slice(text.as_bytes())
                 }
-                _ => json_string(text.as_bytes(), out),
+                _ => push_json_str(out, &text),
             }
         }
     }

@@ -21,9 +21,8 @@ use arrow_array::RecordBatch;
 
 use routinely_operators::dataflow::{Epoch, PartitionRange};
 use routinely_operators::row::RejectedRow;
-use routinely_schemas::job::LoadFormat;
 
-use super::client::{DorisClient, LoadOutcome, TxnState, backoff};
+use super::client::{DorisClient, LoadOutcome, backoff};
 use super::encode::Encoder;
 use super::http::BodyWriter;
 use super::{Handle, LoadSpec, label};
@@ -138,7 +137,7 @@ impl DorisTxnSink {
     }
 
     /// Sends the spooled body again under the same label until Doris pre-commits it.
-    fn resend(&self, o: &mut Open, first: LoadOutcomeOrErr) -> Result<(i64, u64), SinkError> {
+    fn resend(&self, o: &mut Open, first: LoadOutcomeOrErr) -> Result<i64, SinkError> {
         let mut last = first;
         for attempt in 1..=LOAD_ATTEMPTS {
             match last {
@@ -155,36 +154,27 @@ impl DorisTxnSink {
                             o.label
                         )));
                     }
-                    return Ok((txn_id, o.encoder.rows()));
+                    return Ok(txn_id);
                 }
-                Ok(LoadOutcome::LabelExists { ref status, txn_id }) => {
-                    match (status.as_str(), txn_id) {
-                        ("PRECOMMITTED", Some(id)) => return Ok((id, o.encoder.rows())),
-                        ("PRECOMMITTED", None) => {
-                            return Ok((-1, o.encoder.rows()));
-                        }
-                        ("FINISHED", _) => {
-                            return Err(SinkError(format!(
-                                "doris: label {} is already committed, but its epoch was never \
+                Ok(LoadOutcome::LabelExists { ref status, txn_id }) => match status.as_str() {
+                    // An earlier attempt whose answer was lost; without its id, the
+                    // coordinator commits by label.
+                    "PRECOMMITTED" => return Ok(txn_id.unwrap_or(-1)),
+                    "FINISHED" => {
+                        return Err(SinkError(format!(
+                            "doris: label {} is already committed, but its epoch was never \
                              decided",
-                                o.label
-                            )));
-                        }
-                        _ => {
-                            // An earlier attempt is still running (or its end is not yet
-                            // known): wait, then ask again.
-                            std::thread::sleep(backoff(attempt, Duration::from_secs(5)));
-                            if let Ok(TxnState::Aborted) | Ok(TxnState::Unknown) =
-                                self.client.load_state(&o.label)
-                            {
-                                last = self.send_spool(o);
-                            } else {
-                                last = self.send_spool(o);
-                            }
-                            continue;
-                        }
+                            o.label
+                        )));
                     }
-                }
+                    _ => {
+                        // An earlier attempt is still running (or its end is not yet known):
+                        // wait, then send again; the answer says how it ended.
+                        std::thread::sleep(backoff(attempt, Duration::from_secs(5)));
+                        last = self.send_spool(o);
+                        continue;
+                    }
+                },
                 Ok(LoadOutcome::Failed {
                     ref message,
                     retryable: false,
@@ -338,7 +328,7 @@ impl TxnSink for DorisTxnSink {
             (_, Some(why)) => Err(why.clone()),
             (None, None) => self.send_spool(&mut o),
         };
-        let (txn_id, _rows) = self.resend(&mut o, first)?;
+        let txn_id = self.resend(&mut o, first)?;
         crate::failpoint::hit("after-precommit", epoch);
         let _ = std::fs::remove_file(&o.spool_path);
         let handle = Handle {
@@ -347,12 +337,5 @@ impl TxnSink for DorisTxnSink {
             partitions: std::mem::take(&mut o.covered),
         };
         Ok(handle.to_string())
-    }
-}
-
-impl LoadSpec {
-    /// The body format.
-    pub fn format(&self) -> LoadFormat {
-        self.format
     }
 }

@@ -27,7 +27,7 @@ use arrow_schema::SchemaRef;
 
 use routinely_operators::row::LoadPlan;
 use routinely_schemas::job::LoadFormat;
-use routinely_schemas::{DorisType, RoutineLoadJob};
+use routinely_schemas::{DorisType, RoutineLoadJob, TableSchema};
 
 pub use client::{DorisClient, DorisTarget};
 pub use commit::DorisCommitter;
@@ -99,7 +99,7 @@ impl LoadSpec {
             format,
             schema,
             types,
-            label_prefix: label_prefix(&job.name, job.table.as_deref().unwrap_or(&table.name)),
+            label_prefix: job_label_prefix(job, table),
             headers,
         }
     }
@@ -112,6 +112,11 @@ impl LoadSpec {
         h.extend(encoder.format_headers());
         h
     }
+}
+
+/// The label prefix of `job` loading `table` (the job's target table, else the table's name).
+pub fn job_label_prefix(job: &RoutineLoadJob, table: &TableSchema) -> String {
+    label_prefix(&job.name, job.table.as_deref().unwrap_or(&table.name))
 }
 
 /// `routinely_<job>_<table>`, in Doris's label alphabet.
@@ -215,6 +220,51 @@ mod tests {
             l.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         );
+    }
+
+    fn spec(table: &str, props: &str, with: &str) -> LoadSpec {
+        use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
+        let table = parse_create_table(table).unwrap();
+        let sql = format!(
+            "CREATE ROUTINE LOAD db.j ON t {with} PROPERTIES (\"format\" = \"json\" {props}) \
+             FROM KAFKA (\"kafka_broker_list\" = \"b:9092\", \"kafka_topic\" = \"x\")"
+        );
+        let job = match parse_statement(&sql) {
+            Ok(Statement::CreateRoutineLoad(job)) => job,
+            other => panic!("{sql}: {other:?}"),
+        };
+        LoadSpec::new(&job, &LoadPlan::new(&table, &job).unwrap())
+    }
+
+    fn header<'a>(spec: &'a LoadSpec, name: &str) -> Option<&'a str> {
+        spec.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn load_spec_picks_the_format_and_names_every_column() {
+        let plain = "CREATE TABLE t (k INT, `v-1` VARCHAR(8)) DUPLICATE KEY(k) \
+                     DISTRIBUTED BY HASH(k) BUCKETS 1";
+        let s = spec(plain, "", "");
+        assert_eq!(s.format, LoadFormat::Arrow);
+        assert_eq!(header(&s, "columns"), Some("`k`,`v-1`"));
+        assert_eq!(header(&s, "two_phase_commit"), Some("true"));
+        assert_eq!(header(&s, "max_filter_ratio"), Some("0"));
+        assert_eq!(s.label_prefix, "routinely_j_t");
+        let s = spec(plain, r#", "load_format" = "csv""#, "");
+        assert_eq!(s.format, LoadFormat::Csv);
+        // No Arrow reader for JSON columns in Doris: JSON lines instead.
+        let json = "CREATE TABLE t (k INT, j JSON) DUPLICATE KEY(k) \
+                    DISTRIBUTED BY HASH(k) BUCKETS 1";
+        assert_eq!(spec(json, "", "").format, LoadFormat::Json);
+        // MERGE: the delete sign goes last, unquoted, as Doris's hidden column.
+        let unique = "CREATE TABLE t (k INT, v INT) UNIQUE KEY(k) \
+                      DISTRIBUTED BY HASH(k) BUCKETS 1";
+        let s = spec(unique, "", "WITH MERGE DELETE ON v = 0");
+        assert_eq!(header(&s, "columns"), Some("`k`,`v`,__DORIS_DELETE_SIGN__"));
+        assert_eq!(s.types.last(), Some(&None));
     }
 
     #[test]
