@@ -42,6 +42,7 @@ fn main() {
                 state: state.clone(),
                 cluster: Cluster::local(workers),
                 stop: Arc::new(AtomicBool::new(false)),
+                hooks: Default::default(),
             })
             .expect("run");
             let _ = std::fs::remove_dir_all(&state);

@@ -113,6 +113,7 @@ fn main() {
             state: state.clone(),
             cluster: Cluster::local(1),
             stop: Arc::new(AtomicBool::new(false)),
+            hooks: Default::default(),
         })
         .expect("run");
         done.store(true, Ordering::Relaxed);

@@ -62,6 +62,9 @@ pub fn not_runnable(state: &ProgressState) -> Option<String> {
             "the job is PAUSED ({reason}); RESUME ROUTINE LOAD to run it"
         )),
         JobStatus::Stopped { .. } => Some("the job is STOPPED and cannot run again".into()),
+        JobStatus::Cancelled { reason, .. } => Some(format!(
+            "the job is CANCELLED ({reason}) and cannot run again"
+        )),
     }
 }
 

@@ -6,9 +6,12 @@
 
 pub mod capture;
 pub mod control;
+pub mod control_api;
 pub mod failpoint;
+pub mod jobstate;
 pub mod kafka;
 pub mod messages;
+pub mod metrics;
 pub mod preview;
 pub mod process;
 pub mod progress;

@@ -420,6 +420,7 @@ fn run_job(args: RunArgs) -> Result<(), UserError> {
         state: state.clone(),
         cluster,
         stop,
+        hooks: Default::default(),
     };
     let report = runtime::run(config).map_err(run_failure)?;
     if process == 0 {
@@ -523,6 +524,7 @@ fn run_bench(args: BenchArgs) -> Result<(), UserError> {
         state: state.clone(),
         cluster,
         stop: process::install(),
+        hooks: Default::default(),
     };
     let report = runtime::run(config).map_err(run_failure);
     if fresh {

@@ -49,6 +49,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use routinely_operators::dataflow::{Decision, PartitionRange, PreCommit};
 use routinely_operators::row::RowCounts;
+
+use crate::jobstate::{AutoResume, ErrorWindow};
 use serde::{Deserialize, Serialize};
 
 /// Name of the log file in the state directory.
@@ -109,7 +111,14 @@ impl DecisionRecord {
             epoch: decision.epoch,
             generation,
             decided_at_ms,
-            ranges: decision.ranges(),
+            ranges: decision
+                .ranges()
+                .into_iter()
+                .map(|r| PartitionRange {
+                    ts_sample: Default::default(),
+                    ..r
+                })
+                .collect(),
             txns: decision
                 .precommits
                 .iter()
@@ -180,6 +189,9 @@ pub enum Record {
         committed_at_ms: i64,
         /// When the rows became visible, if the sink says.
         visible_at_ms: Option<i64>,
+        /// The error-row window after this epoch's rows were counted (quality gates).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<ErrorWindow>,
     },
     /// A decided epoch's transactions were lost; it must be re-loaded from its ranges.
     Aborted {
@@ -197,6 +209,16 @@ pub enum Record {
     },
     /// The job was resumed.
     Resumed {
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+        /// Resumed automatically (Doris's auto-resume), not by a user's RESUME.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto: bool,
+    },
+    /// The job was cancelled by the system (its table or database is gone): final.
+    Cancelled {
+        /// `ReasonOfStateChanged`.
+        reason: String,
         /// When (milliseconds since the Unix epoch).
         at_ms: i64,
     },
@@ -264,6 +286,23 @@ pub enum JobStatus {
         /// When (milliseconds since the Unix epoch).
         at_ms: i64,
     },
+    /// Cancelled by the system, for good.
+    Cancelled {
+        /// Why.
+        reason: String,
+        /// When (milliseconds since the Unix epoch).
+        at_ms: i64,
+    },
+}
+
+impl JobStatus {
+    /// Whether the job can never run again (STOPPED or CANCELLED).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Stopped { .. } | JobStatus::Cancelled { .. }
+        )
+    }
 }
 
 /// A progress store failure.
@@ -443,6 +482,12 @@ pub struct ProgressState {
     /// Partitions whose start an ALTER set and no decision has covered since: they start
     /// there instead of at their progress.
     pub start_overrides: BTreeMap<i32, StartSpec>,
+    /// The error-row window as the latest commit left it (reset by RESUME).
+    pub window: ErrorWindow,
+    /// Automatic resumes of the current period.
+    pub auto_resume: AutoResume,
+    /// When the first run started (milliseconds since the Unix epoch).
+    pub first_run_at_ms: Option<i64>,
     decided: EpochSet,
 }
 
@@ -571,7 +616,12 @@ impl ProgressState {
                     self.identity = Some(id.clone());
                 }
             }
-            Record::RunStart { workers, .. } => {
+            Record::RunStart {
+                workers,
+                started_at_ms,
+                ..
+            } => {
+                self.first_run_at_ms.get_or_insert(*started_at_ms);
                 self.generation += 1;
                 self.last_run_workers = *workers;
             }
@@ -600,7 +650,10 @@ impl ProgressState {
                     *e = (*e).max(r.end);
                 }
             }
-            Record::Committed { epoch, .. } => {
+            Record::Committed { epoch, window, .. } => {
+                if let Some(w) = window {
+                    self.window = *w;
+                }
                 if let Some(i) = self.uncommitted_index(*epoch) {
                     self.uncommitted.remove(i);
                     self.committed_epochs += 1;
@@ -610,19 +663,39 @@ impl ProgressState {
                 }
             }
             Record::Paused { reason, at_ms } => {
-                if !matches!(self.status, JobStatus::Stopped { .. }) {
+                if !self.status.is_final() {
                     self.status = JobStatus::Paused {
                         reason: reason.clone(),
                         at_ms: *at_ms,
                     };
                 }
             }
-            Record::Resumed { .. } => {
-                if matches!(self.status, JobStatus::Paused { .. }) {
+            Record::Resumed { at_ms, auto } => {
+                if let JobStatus::Paused { at_ms: paused, .. } = self.status {
                     self.status = JobStatus::Runnable;
+                    if *auto {
+                        self.auto_resume.resumed(paused, *at_ms);
+                    } else {
+                        // Doris: RESUME resets the auto-resume counters and the error rows
+                        // counted since the last resume.
+                        self.auto_resume.reset();
+                        self.window = ErrorWindow::default();
+                    }
                 }
             }
-            Record::Stopped { at_ms } => self.status = JobStatus::Stopped { at_ms: *at_ms },
+            Record::Stopped { at_ms } => {
+                if !self.status.is_final() {
+                    self.status = JobStatus::Stopped { at_ms: *at_ms }
+                }
+            }
+            Record::Cancelled { reason, at_ms } => {
+                if !self.status.is_final() {
+                    self.status = JobStatus::Cancelled {
+                        reason: reason.clone(),
+                        at_ms: *at_ms,
+                    }
+                }
+            }
             Record::Altered {
                 statement, offsets, ..
             } => {
@@ -1004,6 +1077,26 @@ impl ProgressStore {
             epoch,
             committed_at_ms: now_ms(),
             visible_at_ms,
+            window: None,
+        })
+    }
+
+    /// [`ProgressStore::committed`], also recording the error-row window after the epoch's
+    /// rows were counted.
+    pub fn committed_with_window(
+        &mut self,
+        epoch: u64,
+        visible_at_ms: Option<i64>,
+        window: ErrorWindow,
+    ) -> Result<(), ProgressError> {
+        if !self.state.check_committed(epoch)? {
+            return Ok(());
+        }
+        self.append(Record::Committed {
+            epoch,
+            committed_at_ms: now_ms(),
+            visible_at_ms,
+            window: Some(window),
         })
     }
 
@@ -1012,7 +1105,7 @@ impl ProgressStore {
     pub fn pause(&mut self, reason: &str) -> Result<(), ProgressError> {
         match &self.state.status {
             JobStatus::Paused { .. } => Ok(()),
-            JobStatus::Stopped { .. } => Err(ProgressError::State(
+            JobStatus::Stopped { .. } | JobStatus::Cancelled { .. } => Err(ProgressError::State(
                 "the job is STOPPED; a stopped job cannot be paused".into(),
             )),
             JobStatus::Runnable => self.append(Record::Paused {
@@ -1024,10 +1117,22 @@ impl ProgressStore {
 
     /// Resumes a paused job (a runnable job is left as it is).
     pub fn resume(&mut self) -> Result<(), ProgressError> {
+        self.resume_as(false)
+    }
+
+    /// Resumes a paused job automatically (Doris's auto-resume: the counters go on).
+    pub fn auto_resume(&mut self) -> Result<(), ProgressError> {
+        self.resume_as(true)
+    }
+
+    fn resume_as(&mut self, auto: bool) -> Result<(), ProgressError> {
         match &self.state.status {
-            JobStatus::Paused { .. } => self.append(Record::Resumed { at_ms: now_ms() }),
+            JobStatus::Paused { .. } => self.append(Record::Resumed {
+                at_ms: now_ms(),
+                auto,
+            }),
             JobStatus::Runnable => Ok(()),
-            JobStatus::Stopped { .. } => Err(ProgressError::State(
+            JobStatus::Stopped { .. } | JobStatus::Cancelled { .. } => Err(ProgressError::State(
                 "the job is STOPPED; a stopped job cannot be resumed".into(),
             )),
         }
@@ -1035,10 +1140,21 @@ impl ProgressStore {
 
     /// Stops the job for good.
     pub fn stop(&mut self) -> Result<(), ProgressError> {
-        if matches!(self.state.status, JobStatus::Stopped { .. }) {
+        if self.state.status.is_final() {
             return Ok(());
         }
         self.append(Record::Stopped { at_ms: now_ms() })
+    }
+
+    /// Cancels the job for good (the system's STOP: its table is gone).
+    pub fn cancel(&mut self, reason: &str) -> Result<(), ProgressError> {
+        if self.state.status.is_final() {
+            return Ok(());
+        }
+        self.append(Record::Cancelled {
+            reason: reason.to_string(),
+            at_ms: now_ms(),
+        })
     }
 
     /// Records an `ALTER ROUTINE LOAD` (already validated against the job by the caller)
@@ -1057,7 +1173,7 @@ impl ProgressStore {
             JobStatus::Runnable => Err(ProgressError::State(
                 "Only supports modification of PAUSED jobs".into(),
             )),
-            JobStatus::Stopped { .. } => Err(ProgressError::State(
+            JobStatus::Stopped { .. } | JobStatus::Cancelled { .. } => Err(ProgressError::State(
                 "the job is STOPPED; a stopped job cannot be altered".into(),
             )),
         }
@@ -1245,10 +1361,20 @@ pub fn ledger(dir: impl AsRef<Path>) -> Result<Ledger, ProgressError> {
                     .events
                     .push(event("PAUSED", reason, Vec::new(), at_ms))
             }
-            Record::Resumed { at_ms } => {
+            Record::Resumed { at_ms, auto } => ledger.events.push(event(
+                "RESUMED",
+                if auto {
+                    "auto-resume".into()
+                } else {
+                    String::new()
+                },
+                Vec::new(),
+                at_ms,
+            )),
+            Record::Cancelled { reason, at_ms } => {
                 ledger
                     .events
-                    .push(event("RESUMED", String::new(), Vec::new(), at_ms))
+                    .push(event("CANCELLED", reason, Vec::new(), at_ms))
             }
             Record::Stopped { at_ms } => {
                 ledger
@@ -1298,6 +1424,7 @@ pub fn ledger(dir: impl AsRef<Path>) -> Result<Ledger, ProgressError> {
                 epoch,
                 committed_at_ms,
                 visible_at_ms,
+                ..
             } => {
                 if let Some(&i) = latest.get(&epoch) {
                     let e = &mut ledger.entries[i];

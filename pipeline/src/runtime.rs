@@ -34,12 +34,14 @@ use routinely_operators::dataflow::coerce::{Coerce, StageTime};
 use routinely_operators::dataflow::commit::{Commit, Coordinator};
 use routinely_operators::dataflow::load::{Load, SinkError, TxnSink};
 use routinely_operators::dataflow::window::{
-    EpochPolicy, PartitionReader, ReadStatus, SourceStats, windowed_source,
+    EpochPolicy, LivePolicy, PartitionReader, ReadStatus, SourceStats, windowed_source,
 };
 use routinely_operators::dataflow::{Committed, Decision, Epoch, Failure, PartitionRange};
 use routinely_operators::row::{LoadPlan, RowCounts};
 use routinely_schemas::job::KafkaOffset;
 use routinely_schemas::{RoutineLoadJob, TableSchema};
+
+use crate::jobstate::{ErrorCode, ErrorReason, ErrorWindow, Thresholds};
 
 use crate::capture::{CaptureReader, Pacing, ReaderOptions, StartOffset};
 use crate::kafka::{GroupCommitter, KafkaOptions, KafkaReader, Until};
@@ -162,6 +164,85 @@ pub struct RunConfig {
     pub cluster: Cluster,
     /// Set to stop the run gracefully.
     pub stop: Arc<AtomicBool>,
+    /// What a host attaches: an observer, a pause request, a live batch policy.
+    pub hooks: RunHooks,
+}
+
+/// An epoch once committed and visible, as observers see it.
+#[derive(Debug, Clone)]
+pub struct EpochReport {
+    /// The epoch.
+    pub epoch: Epoch,
+    /// Row counters over all workers.
+    pub counts: RowCounts,
+    /// The offsets read, by partition, with samples of their message timestamps.
+    pub ranges: Vec<PartitionRange>,
+    /// When the epoch was decided (milliseconds since the Unix epoch).
+    pub decided_at_ms: i64,
+    /// When its rows became visible in the sink (or the commit was confirmed).
+    pub visible_at_ms: i64,
+    /// Milliseconds from the decision to the commit's confirmation.
+    pub commit_ms: f64,
+}
+
+/// Receives a run's events as they happen. Called on the coordinating worker's thread;
+/// must return quickly.
+pub trait RunObserver: Send + Sync {
+    /// A run (generation) started reading.
+    fn run_started(&self, _generation: u64) {}
+    /// An epoch was decided; `in_flight` epochs are decided and not yet committed.
+    fn epoch_decided(&self, _epoch: Epoch, _in_flight: usize) {}
+    /// An epoch was committed.
+    fn epoch_committed(&self, _report: &EpochReport) {}
+}
+
+/// A request that a running job pause, with Doris's reason: the run decides no further
+/// epoch, commits those already decided, and ends; the host records the pause.
+#[derive(Debug, Clone, Default)]
+pub struct PauseRequest(Arc<Mutex<Option<ErrorReason>>>);
+
+impl PauseRequest {
+    /// Requests the pause (the first reason wins).
+    pub fn request(&self, reason: ErrorReason) {
+        if let Ok(mut r) = self.0.lock()
+            && r.is_none()
+        {
+            *r = Some(reason);
+        }
+    }
+
+    /// The requested pause, if any.
+    pub fn get(&self) -> Option<ErrorReason> {
+        self.0.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// Withdraws the request.
+    pub fn clear(&self) {
+        if let Ok(mut r) = self.0.lock() {
+            *r = None;
+        }
+    }
+}
+
+/// What a host attaches to a run.
+#[derive(Clone, Default)]
+pub struct RunHooks {
+    /// Told of runs, decisions and commits (metrics, SLAs).
+    pub observer: Option<Arc<dyn RunObserver>>,
+    /// Set to pause the job: by the host (PAUSE), or by the run itself (quality gates).
+    pub pause: PauseRequest,
+    /// The batch knobs, changeable while the run goes on (default: the job's).
+    pub policy: Option<LivePolicy>,
+}
+
+impl std::fmt::Debug for RunHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunHooks")
+            .field("observer", &self.observer.is_some())
+            .field("pause", &self.pause.get())
+            .field("policy", &self.policy.as_ref().map(|p| p.get()))
+            .finish()
+    }
 }
 
 /// A run's failure.
@@ -188,6 +269,10 @@ pub enum RunError {
     /// The job is PAUSED or STOPPED.
     #[error("{0}")]
     NotRunnable(String),
+    /// The job paused during the run (a quality gate, a PAUSE, a failure Doris pauses on);
+    /// the pause is recorded in the job's store.
+    #[error("the job is PAUSED: {0}")]
+    Paused(ErrorReason),
 }
 
 /// What a run did (process 0's view: every committed epoch).
@@ -234,6 +319,78 @@ struct EpochCoordinator {
     generation: u64,
     /// Commits offsets to the job's consumer group (Kafka, `group.id` set), for monitoring.
     group: Option<GroupCommitter>,
+    /// The quality gate: the error-row window and its thresholds.
+    window: ErrorWindow,
+    thresholds: Thresholds,
+    hooks: RunHooks,
+    stop: Arc<AtomicBool>,
+    /// Decision times of epochs in flight.
+    decided_at: BTreeMap<Epoch, (i64, Instant)>,
+}
+
+/// Marks a run failure that is the job pausing.
+const PAUSE_MARK: &str = "the job is pausing";
+
+impl EpochCoordinator {
+    /// Records one commit's outcome: the store, the quality gate, the observers.
+    fn record(
+        &mut self,
+        decision: &Decision,
+        outcome: Result<CommitOutcome, SinkError>,
+    ) -> Result<(), String> {
+        let visible_at_ms = match outcome.map_err(|e| e.to_string())? {
+            CommitOutcome::Committed { visible_at_ms } => visible_at_ms,
+            CommitOutcome::Lost { reason, .. } => {
+                // The decision stands; the restart loads the lost transactions' rows again.
+                self.store
+                    .aborted(decision.epoch, &reason)
+                    .map_err(|e| e.to_string())?;
+                return Err(format!("{RELOAD_MARK}: {reason}"));
+            }
+        };
+        let counts = decision.counts();
+        let gate = self.window.add(&counts, &self.thresholds);
+        self.store
+            .committed_with_window(decision.epoch, visible_at_ms, self.window)
+            .map_err(|e| e.to_string())?;
+        if let Some(reason) = gate {
+            // Doris: the offending task stays committed; the job pauses after it.
+            self.hooks.pause.request(reason);
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        let (decided_at_ms, started) = self
+            .decided_at
+            .remove(&decision.epoch)
+            .unwrap_or((now_ms(), Instant::now()));
+        if let Some(observer) = &self.hooks.observer {
+            observer.epoch_committed(&EpochReport {
+                epoch: decision.epoch,
+                counts,
+                ranges: decision.ranges(),
+                decided_at_ms,
+                visible_at_ms: visible_at_ms.unwrap_or_else(now_ms),
+                commit_ms: started.elapsed().as_secs_f64() * 1e3,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Drop for EpochCoordinator {
+    /// A run that ends early (failure, pause) still records the commits already under way:
+    /// the commit thread finishes the decided epochs it was given.
+    fn drop(&mut self) {
+        self.commits.send.take();
+        if let Some(t) = self.commits.thread.take() {
+            let _ = t.join();
+        }
+        while let Ok((decision, outcome)) = self.commits.done.try_recv() {
+            if let Err(e) = self.record(&decision, outcome) {
+                eprintln!("routinely: epoch {}: {e}", decision.epoch);
+                break;
+            }
+        }
+    }
 }
 
 /// The thread that commits decided epochs with the sink's committer.
@@ -278,9 +435,18 @@ impl Drop for CommitThread {
 
 impl Coordinator for EpochCoordinator {
     fn decide(&mut self, decision: &Decision) -> Result<(), String> {
-        let record = DecisionRecord::from_decision(decision, self.generation, now_ms());
+        if let Some(reason) = self.hooks.pause.get() {
+            // PAUSED: no further epoch is decided; its transactions are aborted.
+            return Err(format!("{PAUSE_MARK}: {reason}"));
+        }
+        let at = now_ms();
+        let record = DecisionRecord::from_decision(decision, self.generation, at);
         self.store.decide(&record).map_err(|e| e.to_string())?;
         crate::failpoint::hit("after-decision", decision.epoch);
+        self.decided_at.insert(decision.epoch, (at, Instant::now()));
+        if let Some(observer) = &self.hooks.observer {
+            observer.epoch_decided(decision.epoch, self.decided_at.len());
+        }
         Ok(())
     }
 
@@ -295,20 +461,7 @@ impl Coordinator for EpochCoordinator {
     fn poll_committed(&mut self) -> Result<Vec<Epoch>, String> {
         let mut done = Vec::new();
         while let Ok((decision, outcome)) = self.commits.done.try_recv() {
-            let visible_at_ms = match outcome.map_err(|e| e.to_string())? {
-                CommitOutcome::Committed { visible_at_ms } => visible_at_ms,
-                CommitOutcome::Lost { reason, .. } => {
-                    // The decision stands; the restart loads the lost transactions' rows
-                    // again.
-                    self.store
-                        .aborted(decision.epoch, &reason)
-                        .map_err(|e| e.to_string())?;
-                    return Err(format!("{RELOAD_MARK}: {reason}"));
-                }
-            };
-            self.store
-                .committed(decision.epoch, visible_at_ms)
-                .map_err(|e| e.to_string())?;
+            self.record(&decision, outcome)?;
             if let Some(group) = &self.group {
                 let mut next: Vec<(i32, i64)> = Vec::new();
                 for r in decision.ranges() {
@@ -452,6 +605,16 @@ pub fn epoch_policy(job: &RoutineLoadJob) -> EpochPolicy {
     }
 }
 
+/// The quality gate's thresholds of a job.
+pub fn thresholds(job: &RoutineLoadJob) -> Thresholds {
+    let p = &job.properties;
+    Thresholds {
+        max_error_number: p.max_error_number,
+        max_filter_ratio: p.max_filter_ratio,
+        max_batch_rows: p.max_batch_rows,
+    }
+}
+
 /// Runs a job to the end of its source (or until stopped).
 pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
     // The job's durable state: a PAUSED or STOPPED job does not run, and the job is its
@@ -485,11 +648,22 @@ pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
     {
         abort_leftovers(&config, target);
     }
+    if config.cluster.process == 0
+        && let Some(reason) = config.hooks.pause.get()
+    {
+        // The job paused (a quality gate, or the host's PAUSE): decided epochs are
+        // committed, undecided ones aborted; record it.
+        pause_after_failure(&config, &reason);
+        return Err(RunError::Paused(reason));
+    }
     if let Err(RunError::Failed(why)) = &result
         && config.cluster.process == 0
         && crate::kafka::pauses_job(why)
     {
-        pause_after_failure(&config, why);
+        // Doris: offset out of range and the like pause the job with CANNOT_RESUME_ERR.
+        let reason = ErrorReason::new(ErrorCode::CannotResume, why.clone());
+        pause_after_failure(&config, &reason);
+        return Err(RunError::Paused(reason));
     }
     result
 }
@@ -518,10 +692,10 @@ fn abort_leftovers(config: &RunConfig, target: &crate::sink::doris::DorisTarget)
 }
 
 /// Records that the job is PAUSED with `reason` (process 0, after its workers ended).
-fn pause_after_failure(config: &RunConfig, reason: &str) {
+fn pause_after_failure(config: &RunConfig, reason: &ErrorReason) {
     match ProgressStore::open(&config.state, identity(&config.job)) {
         Ok((mut store, _)) => {
-            if let Err(e) = store.pause(reason) {
+            if let Err(e) = store.pause(&reason.to_string()) {
                 eprintln!("routinely: could not record the pause: {e}");
             }
         }
@@ -669,7 +843,11 @@ fn run_job(config: RunConfig, overrides: BTreeMap<i32, StartSpec>) -> Result<Run
         let stats: routinely_operators::dataflow::window::SharedStats = Default::default();
         let coerce_time = StageTime::default();
         let load_time = StageTime::default();
-        let policy = epoch_policy(&cfg.job);
+        let policy = cfg
+            .hooks
+            .policy
+            .clone()
+            .unwrap_or_else(|| LivePolicy::new(epoch_policy(&cfg.job)));
         let first_epoch = state.next_epoch;
         worker.dataflow::<Epoch, _, _>(|scope| {
             let (batches, ranges) = windowed_source(
@@ -785,6 +963,8 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
             Box::new(c)
         }
     };
+    let thresholds = thresholds(&cfg.job);
+    let mut window = state.window;
     // Decided epochs not yet committed, and those whose transactions were lost, in order.
     let mut pending: Vec<DecisionRecord> = state.uncommitted.clone();
     for (d, _) in &state.to_reload {
@@ -804,9 +984,14 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
                 .map_err(|e| RunError::Sink(format!("recommitting epoch {}: {e}", d.epoch)))?
             {
                 CommitOutcome::Committed { visible_at_ms } => {
+                    let gate = window.add(&d.counts, &thresholds);
                     store
-                        .committed(d.epoch, visible_at_ms)
+                        .committed_with_window(d.epoch, visible_at_ms, window)
                         .map_err(|e| RunError::Progress(e.to_string()))?;
+                    if let Some(reason) = gate {
+                        cfg.hooks.pause.request(reason);
+                        cfg.stop.store(true, Ordering::Relaxed);
+                    }
                     break;
                 }
                 CommitOutcome::Lost { lost, reason } => {
@@ -852,11 +1037,19 @@ fn recover(cfg: &RunConfig, plan: &Arc<LoadPlan>) -> Result<EpochCoordinator, Ru
         .map_err(|e| RunError::Source(e.to_string()))?,
         SourceSpec::Capture { .. } => None,
     };
+    if let Some(observer) = &cfg.hooks.observer {
+        observer.run_started(generation);
+    }
     Ok(EpochCoordinator {
         store,
         commits: CommitThread::start(committer)?,
         generation,
         group,
+        window,
+        thresholds,
+        hooks: cfg.hooks.clone(),
+        stop: cfg.stop.clone(),
+        decided_at: BTreeMap::new(),
     })
 }
 

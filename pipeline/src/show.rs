@@ -1,7 +1,56 @@
 //! Result sets printed as the MySQL client prints them: the boxed table (numbers
-//! right-aligned, `NULL` for NULL, `N rows in set`) and the vertical `\G` form.
+//! right-aligned, `NULL` for NULL, `N rows in set`) and the vertical `\G` form; and
+//! [`ResultSet`], a statement's rows with their column names, in those forms or as JSON.
 
 use routinely_schemas::DorisType;
+
+/// A statement's result: named columns (all shown as text) and rows.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ResultSet {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Rows; `None` is NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl ResultSet {
+    fn typed(&self) -> Vec<(String, DorisType)> {
+        self.columns
+            .iter()
+            .map(|c| (c.clone(), DorisType::String))
+            .collect()
+    }
+
+    /// The boxed table form.
+    pub fn table(&self) -> String {
+        table(&self.typed(), &self.rows)
+    }
+
+    /// The vertical (`\G`) form.
+    pub fn vertical(&self) -> String {
+        vertical(&self.typed(), &self.rows)
+    }
+
+    /// One JSON object per row, keyed by column name, in column order; NULL as `null`.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::Value::Array(
+            self.rows
+                .iter()
+                .map(|row| {
+                    let mut o = serde_json::Map::new();
+                    for (i, c) in self.columns.iter().enumerate() {
+                        let v = row.get(i).cloned().flatten();
+                        o.insert(
+                            c.clone(),
+                            v.map_or(serde_json::Value::Null, serde_json::Value::String),
+                        );
+                    }
+                    serde_json::Value::Object(o)
+                })
+                .collect(),
+        )
+    }
+}
 
 /// Whether the MySQL client right-aligns values of this type.
 fn right_aligned(ty: &DorisType) -> bool {

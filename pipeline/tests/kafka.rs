@@ -110,6 +110,7 @@ fn config(job: RoutineLoadJob, dir: &Path, until: Option<Until>, workers: usize)
         state: dir.join("state"),
         cluster: Cluster::local(workers),
         stop: Arc::new(AtomicBool::new(false)),
+        hooks: Default::default(),
     }
 }
 

@@ -69,6 +69,7 @@ fn range(partition: i32, start: i64, end: i64) -> PartitionRange {
         messages: (end - start).max(0) as u64,
         bytes: 10 * (end - start).max(0) as u64,
         max_timestamp_ms: Some(1_700_000_000_000),
+        ts_sample: Default::default(),
     }
 }
 

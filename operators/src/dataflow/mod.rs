@@ -197,6 +197,94 @@ pub struct PartitionRange {
     pub bytes: u64,
     /// Largest message timestamp (milliseconds), if any message had one.
     pub max_timestamp_ms: Option<i64>,
+    /// An even sample of the range's message timestamps, for ingest-to-visible latency
+    /// (not recorded with decisions).
+    #[serde(default, skip_serializing_if = "TsSample::is_empty")]
+    pub ts_sample: TsSample,
+}
+
+/// Up to [`TsSample::CAPACITY`] message timestamps taken evenly from a run of messages: every
+/// `stride`-th message, the stride doubling (and every other sample dropped) whenever the
+/// sample is full, so that a range of any length is covered end to end. The first message is
+/// always kept. Each kept timestamp stands for `weight()` messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TsSample {
+    /// Kept timestamps (milliseconds); only the first `len` are used.
+    values: [i64; TsSample::CAPACITY],
+    /// How many are kept.
+    len: u8,
+    /// Every `stride`-th message is kept.
+    stride: u32,
+    /// Messages seen (with a timestamp).
+    seen: u64,
+}
+
+impl Default for TsSample {
+    fn default() -> Self {
+        TsSample {
+            values: [0; TsSample::CAPACITY],
+            len: 0,
+            stride: 1,
+            seen: 0,
+        }
+    }
+}
+
+impl TsSample {
+    /// Most timestamps kept.
+    pub const CAPACITY: usize = 32;
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Offers one message's timestamp (milliseconds; negative: unknown, ignored).
+    #[inline]
+    pub fn offer(&mut self, ts_ms: i64) {
+        if ts_ms < 0 {
+            return;
+        }
+        let keep = self.seen % u64::from(self.stride) == 0;
+        self.seen += 1;
+        if !keep {
+            return;
+        }
+        if usize::from(self.len) == Self::CAPACITY {
+            // Keep every other sample (those at multiples of the doubled stride).
+            let mut j = 0;
+            for i in (0..Self::CAPACITY).step_by(2) {
+                self.values[j] = self.values[i];
+                j += 1;
+            }
+            self.len = j as u8;
+            self.stride = self.stride.saturating_mul(2);
+            if (self.seen - 1) % u64::from(self.stride) != 0 {
+                return;
+            }
+        }
+        self.values[usize::from(self.len)] = ts_ms;
+        self.len += 1;
+    }
+
+    /// The kept timestamps.
+    pub fn values(&self) -> &[i64] {
+        &self.values[..usize::from(self.len)]
+    }
+
+    /// Messages with a timestamp that the sample stands for.
+    pub fn messages(&self) -> u64 {
+        self.seen
+    }
+
+    /// How many messages each kept timestamp stands for (the last one may stand for fewer).
+    pub fn weight(&self) -> f64 {
+        if self.len == 0 {
+            0.0
+        } else {
+            self.seen as f64 / f64::from(self.len)
+        }
+    }
 }
 
 /// Arrow batches and counters coming out of the row path for part of an epoch (the rows it

@@ -17,7 +17,7 @@ use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::{Scope, Stream};
 
-use super::{Epoch, Failure, MessageBatch, PartitionRange};
+use super::{Epoch, Failure, MessageBatch, PartitionRange, TsSample};
 
 /// What a reader knows after a read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,6 +81,37 @@ impl Default for EpochPolicy {
     }
 }
 
+/// An [`EpochPolicy`] that can be changed while the dataflow runs (a live `ALTER` of the
+/// batch knobs). Sources read it whenever they open an epoch, so a change applies from the
+/// next epoch on and never to an epoch already open.
+#[derive(Debug, Clone, Default)]
+pub struct LivePolicy(std::sync::Arc<std::sync::Mutex<EpochPolicy>>);
+
+impl LivePolicy {
+    /// A live policy starting at `policy`.
+    pub fn new(policy: EpochPolicy) -> Self {
+        LivePolicy(std::sync::Arc::new(std::sync::Mutex::new(policy)))
+    }
+
+    /// The current policy.
+    pub fn get(&self) -> EpochPolicy {
+        self.0.lock().map(|p| *p).unwrap_or_default()
+    }
+
+    /// Replaces the policy; sources take it at their next epoch.
+    pub fn set(&self, policy: EpochPolicy) {
+        if let Ok(mut p) = self.0.lock() {
+            *p = policy;
+        }
+    }
+}
+
+impl From<EpochPolicy> for LivePolicy {
+    fn from(policy: EpochPolicy) -> Self {
+        LivePolicy::new(policy)
+    }
+}
+
 /// Statistics a source keeps (for metrics and the bench).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SourceStats {
@@ -107,6 +138,8 @@ struct EpochState {
     start: Vec<(i32, i64)>,
     /// Per partition: largest timestamp, messages, bytes, first offset.
     seen: Vec<(i32, i64, u64, u64, i64)>,
+    /// Per partition (same order as `seen`): a sample of the message timestamps.
+    samples: Vec<TsSample>,
 }
 
 impl EpochState {
@@ -117,6 +150,7 @@ impl EpochState {
             open_since: None,
             start,
             seen: Vec::new(),
+            samples: Vec::new(),
         }
     }
 
@@ -137,11 +171,14 @@ impl EpochState {
                 Some(slot) => slot,
                 None => {
                     self.seen.push((p, i64::MIN, 0, 0, batch.offsets[i]));
+                    self.samples.push(TsSample::default());
                     self.seen.len() - 1
                 }
             };
             let e = &mut self.seen[slot];
+            let sample = &mut self.samples[slot];
             while i < n && batch.partitions[i] == p {
+                sample.offer(batch.timestamps[i]);
                 e.1 = e.1.max(batch.timestamps[i]);
                 e.2 += 1;
                 e.3 += batch.value_len(i) as u64;
@@ -155,7 +192,8 @@ impl EpochState {
     fn ranges(&self, end_positions: &[(i32, i64)]) -> Vec<PartitionRange> {
         let mut ranges = Vec::new();
         for &(p, end) in end_positions {
-            let seen = self.seen.iter().find(|e| e.0 == p);
+            let slot = self.seen.iter().position(|e| e.0 == p);
+            let seen = slot.map(|i| &self.seen[i]);
             let (max_ts, messages, bytes) = seen.map(|e| (e.1, e.2, e.3)).unwrap_or((-1, 0, 0));
             let start = self
                 .start
@@ -172,6 +210,7 @@ impl EpochState {
                     messages,
                     bytes,
                     max_timestamp_ms: (max_ts >= 0).then_some(max_ts),
+                    ts_sample: slot.map(|i| self.samples[i]).unwrap_or_default(),
                 });
             }
         }
@@ -188,7 +227,7 @@ pub fn windowed_source<'scope, R: PartitionReader>(
     scope: Scope<'scope, Epoch>,
     name: &str,
     mut reader: R,
-    policy: EpochPolicy,
+    policy: impl Into<LivePolicy>,
     first_epoch: Epoch,
     committed: ProbeHandle<Epoch>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -198,6 +237,8 @@ pub fn windowed_source<'scope, R: PartitionReader>(
     Stream<'scope, Epoch, Vec<MessageBatch>>,
     Stream<'scope, Epoch, Vec<PartitionRange>>,
 ) {
+    let live = policy.into();
+    let mut policy = live.get();
     let mut builder = OperatorBuilder::new(name.to_owned(), scope);
     let info = builder.operator_info();
     let activator = scope.activator_for(info.address);
@@ -241,6 +282,10 @@ pub fn windowed_source<'scope, R: PartitionReader>(
             let (Some(cap_b), Some(cap_r)) = (cap_batches.as_mut(), cap_ranges.as_mut()) else {
                 return;
             };
+            if state.messages == 0 && held.is_none() {
+                // Between epochs: a changed policy applies from here on.
+                policy = live.get();
+            }
             let mut st = stats.get();
             let stopping = stop.load(std::sync::atomic::Ordering::Relaxed);
             // First epoch not yet committed (None: everything committed).
