@@ -8,6 +8,7 @@ pub mod capture;
 pub mod control;
 pub mod control_api;
 pub mod failpoint;
+pub mod host;
 pub mod jobstate;
 pub mod kafka;
 pub mod messages;

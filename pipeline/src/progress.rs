@@ -1179,6 +1179,21 @@ impl ProgressStore {
         }
     }
 
+    /// Records an `ALTER ROUTINE LOAD` that changed only the batch and concurrency knobs of
+    /// a job that was not PAUSED (routinely's live ALTER). It sets no start offsets.
+    pub fn altered_any_state(&mut self, statement: &str) -> Result<(), ProgressError> {
+        if self.state.status.is_final() {
+            return Err(ProgressError::State(
+                "the job is STOPPED; a stopped job cannot be altered".into(),
+            ));
+        }
+        self.append(Record::Altered {
+            statement: statement.to_string(),
+            offsets: Vec::new(),
+            at_ms: now_ms(),
+        })
+    }
+
     /// Records that a decided, uncommitted epoch's transactions were lost: it must be
     /// re-loaded from its ranges and decided again. Aborting an aborted epoch is `Ok`.
     pub fn aborted(&mut self, epoch: u64, reason: &str) -> Result<(), ProgressError> {

@@ -573,8 +573,87 @@ impl TxnSink for WorkerSink {
     }
 }
 
+/// A worker's sink, with the epoch's rejected rows also written to the job's error log
+/// (`<state>/error_log/epoch-<E>-w<W>`, one line per row in Doris's error log format), as
+/// Doris's BE writes one per task and serves it at the task's `ErrorLogUrl`.
+struct LoggedSink {
+    sink: WorkerSink,
+    dir: PathBuf,
+    worker: usize,
+    open: BTreeMap<Epoch, std::io::BufWriter<std::fs::File>>,
+}
+
+impl LoggedSink {
+    fn path(&self, epoch: Epoch) -> PathBuf {
+        self.dir.join(format!("epoch-{epoch}-w{}", self.worker))
+    }
+}
+
+/// Error logs kept per job: those of the latest this many epochs.
+const ERROR_LOG_EPOCHS: u64 = 1000;
+
+impl TxnSink for LoggedSink {
+    fn begin(&mut self, epoch: Epoch) -> Result<(), SinkError> {
+        // An epoch number a crashed run used is used again: its old log goes.
+        let _ = std::fs::remove_file(self.path(epoch));
+        if epoch % 100 == 0 && epoch >= ERROR_LOG_EPOCHS {
+            let _ = std::fs::remove_file(self.path(epoch - ERROR_LOG_EPOCHS));
+            if let Ok(entries) = std::fs::read_dir(&self.dir) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    let old = name
+                        .strip_prefix("epoch-")
+                        .and_then(|r| r.split('-').next())
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .is_some_and(|n| n + ERROR_LOG_EPOCHS < epoch);
+                    if old {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+        }
+        self.sink.begin(epoch)
+    }
+    fn write(&mut self, epoch: Epoch, batch: &arrow_array::RecordBatch) -> Result<(), SinkError> {
+        self.sink.write(epoch, batch)
+    }
+    fn write_rejected(
+        &mut self,
+        epoch: Epoch,
+        rows: &[routinely_operators::row::RejectedRow],
+    ) -> Result<(), SinkError> {
+        use std::io::Write;
+        if !self.open.contains_key(&epoch) {
+            std::fs::create_dir_all(&self.dir)
+                .map_err(|e| SinkError(format!("error log {}: {e}", self.dir.display())))?;
+            let path = self.path(epoch);
+            let f = std::fs::File::create(&path)
+                .map_err(|e| SinkError(format!("error log {}: {e}", path.display())))?;
+            self.open.insert(epoch, std::io::BufWriter::new(f));
+        }
+        if let Some(w) = self.open.get_mut(&epoch) {
+            for r in rows {
+                writeln!(w, "{}", r.error_log_line())
+                    .map_err(|e| SinkError(format!("error log: {e}")))?;
+            }
+        }
+        self.sink.write_rejected(epoch, rows)
+    }
+    fn covers(&mut self, epoch: Epoch, ranges: &[PartitionRange]) {
+        self.sink.covers(epoch, ranges)
+    }
+    fn precommit(&mut self, epoch: Epoch) -> Result<String, SinkError> {
+        use std::io::Write;
+        if let Some(mut w) = self.open.remove(&epoch) {
+            w.flush()
+                .map_err(|e| SinkError(format!("error log: {e}")))?;
+        }
+        self.sink.precommit(epoch)
+    }
+}
+
 /// The job's identity in its progress store.
-fn identity(job: &RoutineLoadJob) -> JobIdentity {
+pub fn identity(job: &RoutineLoadJob) -> JobIdentity {
     JobIdentity {
         job: job.name.clone(),
         database: job.database.clone().unwrap_or_default(),
@@ -651,9 +730,12 @@ pub fn run(mut config: RunConfig) -> Result<RunReport, RunError> {
     if config.cluster.process == 0
         && let Some(reason) = config.hooks.pause.get()
     {
-        // The job paused (a quality gate, or the host's PAUSE): decided epochs are
-        // committed, undecided ones aborted; record it.
-        pause_after_failure(&config, &reason);
+        // The job paused (a quality gate, or the host's PAUSE / STOP): decided epochs are
+        // committed, undecided ones aborted. A pause the run decided on is recorded here; a
+        // user's PAUSE or STOP is recorded by whoever asked for it.
+        if !matches!(reason.code, ErrorCode::ManualPause | ErrorCode::ManualStop) {
+            pause_after_failure(&config, &reason);
+        }
         return Err(RunError::Paused(reason));
     }
     if let Err(RunError::Failed(why)) = &result
@@ -866,7 +948,12 @@ fn run_job(config: RunConfig, overrides: BTreeMap<i32, StartSpec>) -> Result<Run
             rows.load_timed(
                 rejected,
                 ranges,
-                sink,
+                LoggedSink {
+                    sink,
+                    dir: cfg.state.join("error_log"),
+                    worker: index,
+                    open: BTreeMap::new(),
+                },
                 index,
                 failure.clone(),
                 load_time.clone(),

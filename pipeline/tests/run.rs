@@ -39,7 +39,7 @@ fn job_files(dir: &Path, extra: &str) -> (PathBuf, PathBuf) {
 PROPERTIES (
   "max_batch_interval" = "1", "format" = "json",
   "jsonpaths" = "[\"$.event_time\",\"$.user_id\",\"$.action\",\"$\"]",
-  "strict_mode" = "true", "timezone" = "UTC" {extra}
+  "strict_mode" = "true", "timezone" = "UTC", "max_error_number" = "100000000" {extra}
 )
 FROM KAFKA ("kafka_broker_list" = "b:9092", "kafka_topic" = "events",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING");"#
