@@ -18,5 +18,6 @@ pub mod progress;
 pub mod runtime;
 pub mod show;
 pub mod sink;
+pub mod sla;
 pub mod summary;
 pub mod topic;
