@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod control;
 pub mod control_api;
+pub mod endpoint;
 pub mod failpoint;
 pub mod jobstate;
 pub mod kafka;
