@@ -330,8 +330,9 @@ pub fn plot_svg(
         .chain(&commit)
         .map(|p| p.1)
         .fold(0.0, f64::max);
-    let (latency_ticks, latency_top) = nice_ticks(latency_max);
-    let (lag_ticks, lag_top) = nice_ticks(lag.iter().map(|p| p.1).fold(0.0, f64::max));
+    // Headroom above the largest value, so a line at the top is not hidden by the frame.
+    let (latency_ticks, latency_top) = nice_ticks(latency_max * 1.08);
+    let (lag_ticks, lag_top) = nice_ticks(lag.iter().map(|p| p.1).fold(0.0, f64::max) * 1.08);
     let top = Panel {
         top: 50.0,
         height: 200.0,
