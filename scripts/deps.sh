@@ -11,6 +11,8 @@ pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 command -v python3 >/dev/null || need+=(python3 python3-pip)
 # The Kafka tests compare with kcat (Debian's links librdkafka 2.0.2; it talks to the mock cluster).
 command -v kcat >/dev/null || need+=(kcat)
+# The status page test loads the control endpoint's page in headless Chromium.
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   sudo_=""

@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod control;
 pub mod control_api;
+pub mod endpoint;
 pub mod failpoint;
 pub mod host;
 pub mod jobstate;
@@ -19,5 +20,6 @@ pub mod progress;
 pub mod runtime;
 pub mod show;
 pub mod sink;
+pub mod sla;
 pub mod summary;
 pub mod topic;

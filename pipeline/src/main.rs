@@ -14,6 +14,7 @@ use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunReport, SourceSpe
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::summary::JobSummary;
 use routinely_pipeline::{control, preview, process, progress, show, topic};
+use routinely_pipeline::{endpoint, sla};
 use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
@@ -44,6 +45,9 @@ enum Command {
     Sql(SqlArgs),
     /// Lists a job's decided epochs: offset ranges, labels, row counts, commit times.
     Ledger(LedgerArgs),
+    /// Prints a hosted job's latency SLA (P50 / P95 / P99 / max) and lag over a window, and
+    /// writes a plot of latency and lag over time.
+    Sla(SlaArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -745,6 +749,64 @@ fn run_ledger(args: LedgerArgs) -> Result<(), UserError> {
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
+#[derive(Args)]
+struct SlaArgs {
+    /// The job (`name` or `db.name`).
+    job: String,
+    /// The control endpoint of `routinely serve` (HOST:PORT).
+    #[arg(long, default_value = endpoint::DEFAULT_ENDPOINT)]
+    endpoint: String,
+    /// The endpoint's token (default: the ROUTINELY_TOKEN environment variable).
+    #[arg(long)]
+    token: Option<String>,
+    /// The window, ending now: seconds (900, 900s), minutes, hours or days (15m, 1h, 1d).
+    #[arg(long, default_value = "15m")]
+    window: String,
+    /// Also write the plot of latency and lag over the window to this SVG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `routinely sla`: the report from the endpoint's `/api/jobs/{job}/sla`, and the plot from
+/// its `plot.svg`.
+fn run_sla(args: SlaArgs) -> Result<(), UserError> {
+    let window = sla::parse_window(&args.window)?;
+    let token = endpoint::token_or_env(args.token);
+    let get = |what: &str| -> Result<String, CliError> {
+        let path = format!(
+            "/api/jobs/{}/{what}?window={window}",
+            endpoint::percent_encode(&args.job)
+        );
+        let (status, body) = endpoint::call(&args.endpoint, "GET", &path, None, token.as_deref())
+            .map_err(|e| CliError::Runtime(e.into()))?;
+        match status {
+            200 => Ok(body),
+            400..=499 => Err(anyhow::anyhow!("{}", endpoint::error_message(&body)).into()),
+            _ => Err(CliError::Runtime(anyhow::anyhow!(
+                "control endpoint: {}",
+                endpoint::error_message(&body)
+            ))),
+        }
+    };
+    let body = get("sla")?;
+    let report: sla::SlaReport = serde_json::from_str(&body)
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!("unexpected SLA report: {e}")))?;
+    if args.json {
+        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?));
+    } else {
+        write_stdout(&report.to_string());
+    }
+    if let Some(path) = &args.plot {
+        let svg = get("plot.svg")?;
+        std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote the plot to {}", path.display());
+    }
+    Ok(())
+}
+
 fn write_stdout(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
@@ -763,6 +825,7 @@ fn main() -> ExitCode {
         Command::Produce(args) => run_produce(args),
         Command::Sql(args) => run_sql(args),
         Command::Ledger(args) => run_ledger(args),
+        Command::Sla(args) => run_sla(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
