@@ -17,6 +17,7 @@ pub mod process;
 pub mod progress;
 pub mod runtime;
 pub mod show;
+pub mod showjob;
 pub mod sink;
 pub mod summary;
 pub mod topic;
