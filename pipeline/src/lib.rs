@@ -19,6 +19,7 @@ pub mod process;
 pub mod progress;
 pub mod runtime;
 pub mod show;
+pub mod showjob;
 pub mod sink;
 pub mod sla;
 pub mod summary;

@@ -278,8 +278,8 @@ pub enum KafkaOffset {
     },
 }
 
-/// FROM KAFKA (...).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// FROM KAFKA (...). `Debug` masks credentials ([`crate::mask`]), so a job can be logged.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct KafkaSource {
     /// `kafka_broker_list`, spaces removed, split on commas.
     pub broker_list: Vec<String>,
@@ -305,6 +305,20 @@ pub struct KafkaSource {
     /// Every other accepted key as written (bare `kafka_default_offsets`, `aws.*`, multi-table
     /// settings), kept for SHOW.
     pub other: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for KafkaSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSource")
+            .field("broker_list", &self.broker_list)
+            .field("topic", &self.topic)
+            .field("partitions", &self.partitions)
+            .field("offsets", &self.offsets)
+            .field("default_offset", &self.default_offset)
+            .field("properties", &crate::mask::mask_pairs(&self.properties))
+            .field("other", &crate::mask::mask_pairs(&self.other))
+            .finish()
+    }
 }
 
 /// A validated `CREATE ROUTINE LOAD`.
@@ -477,6 +491,10 @@ pub enum JobError {
     /// Partial update in a job without `ON table`.
     #[error("Partial update is not supported in multi-table load.")]
     MultiTablePartialUpdate,
+    /// ALTER turning on partial update in a job without `ON table`
+    /// (`AlterRoutineLoadCommand.checkPartialUpdate`).
+    #[error("load by PARTIAL_COLUMNS is not supported in multi-table load.")]
+    AlterMultiTablePartialUpdate,
     /// `kafka_table_name_format` other than TEXT in a job without `ON table` (sic).
     #[error("Multi load olay supported for table name format TEXT")]
     MultiTableNameFormat,
@@ -1046,7 +1064,11 @@ fn set_job_value(
             };
         }
         "workload_group" => {
-            p.workload_group = (!v.is_empty()).then(|| v.to_string());
+            // ALTER ignores an empty group (`AlterRoutineLoadCommand.checkJobProperties`
+            // only records a non-empty one); CREATE treats it as unset.
+            if !(v.is_empty() && ctx == PropContext::Alter) {
+                p.workload_group = (!v.is_empty()).then(|| v.to_string());
+            }
         }
         "format" => p.format = parse_format(v, legacy)?,
         "jsonpaths" => p.jsonpaths = (!v.is_empty()).then(|| v.to_string()),
@@ -1607,6 +1629,9 @@ impl RoutineLoadJob {
         apply_job_values(&mut job.properties, &alter.properties, PropContext::Alter)
             .map_err(AlterError::Property)?;
         check_job_properties(&job.properties).map_err(AlterError::Job)?;
+        if job.table.is_none() && job.properties.is_partial_update() {
+            return Err(AlterError::Job(JobError::AlterMultiTablePartialUpdate));
+        }
         check_job_combination(&job).map_err(AlterError::Job)?;
 
         if !alter.kafka.is_empty() {
@@ -1618,6 +1643,31 @@ impl RoutineLoadJob {
         *self = job;
         Ok(())
     }
+}
+
+/// The PROPERTIES an ALTER may change on a RUNNING job without pausing it: the batch
+/// close conditions, the concurrency, and routinely's `max_inflight_epochs`.
+pub const LIVE_ALTERABLE_KEYS: &[&str] = &[
+    "max_batch_interval",
+    "max_batch_rows",
+    "max_batch_size",
+    "desired_concurrent_number",
+    "max_inflight_epochs",
+];
+
+/// Whether `alter` only changes batch and concurrency knobs ([`LIVE_ALTERABLE_KEYS`]): no
+/// load clause, no FROM KAFKA, at least one property and every property in that list. Such
+/// an ALTER can be applied to a RUNNING job at the next batch boundary (routinely
+/// extension; Doris itself accepts ALTER only on PAUSED jobs: `Only supports modification
+/// of PAUSED jobs`). The values are still validated by [`RoutineLoadJob::apply_alter`].
+pub fn live_alterable(alter: &AlterRoutineLoad) -> bool {
+    alter.load.is_empty()
+        && alter.kafka.is_empty()
+        && !alter.properties.is_empty()
+        && alter
+            .properties
+            .iter()
+            .all(|(k, _)| LIVE_ALTERABLE_KEYS.contains(&k.as_str()))
 }
 
 /// An ALTER error and which list it came from (for positions).

@@ -9,13 +9,14 @@ pub mod convert;
 pub mod display;
 pub mod expr;
 pub mod job;
+pub mod mask;
 pub mod sql;
 pub mod table;
 pub mod timezone;
 pub mod types;
 pub mod version;
 
-pub use job::RoutineLoadJob;
+pub use job::{RoutineLoadJob, live_alterable};
 pub use table::{Column, KeysType, TableSchema};
 pub use timezone::TimeZone;
 pub use types::DorisType;

@@ -6,6 +6,7 @@ use routinely_schemas::job::{
     DataFormat, JobError, JobProperties, KafkaOffset, KafkaSource, MergeType, NewKeyBehavior,
     RoutineLoadJob, UniqueKeyUpdateMode, validate_against_table,
 };
+use routinely_schemas::live_alterable;
 use routinely_schemas::sql::{
     AlterRoutineLoad, JobName, SqlErrorKind, Statement, TableError, parse_create_table,
     parse_statement, parse_statements, parse_type,
@@ -1312,6 +1313,115 @@ fn alter_load_clauses() {
         multi.apply_alter(&a).unwrap_err(),
         JobError::MultiTableColumns
     );
+}
+
+// Doris AlterRoutineLoadCommand.checkPartialUpdate: turning on partial update in a
+// multi-table job fails with its own message (not CREATE's).
+#[test]
+fn alter_partial_update_in_multi_table_job() {
+    let mut multi = create(&format!("CREATE ROUTINE LOAD j FROM KAFKA ({KAFKA})"));
+    let before = multi.clone();
+    let a = alter("ALTER ROUTINE LOAD FOR j PROPERTIES ('partial_columns' = 'true')");
+    assert_eq!(
+        multi.apply_alter(&a).unwrap_err().to_string(),
+        "load by PARTIAL_COLUMNS is not supported in multi-table load."
+    );
+    assert_eq!(multi, before);
+}
+
+// Doris AlterRoutineLoadCommand.checkJobProperties records workload_group only when it is
+// not empty: an empty value leaves the job's group as it was.
+#[test]
+fn alter_empty_workload_group_keeps_group() {
+    let mut j = create(&with_props("'workload_group' = 'wg1'"));
+    j.apply_alter(&alter(
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('workload_group' = '', 'max_error_number' = '3')",
+    ))
+    .unwrap();
+    assert_eq!(j.properties.workload_group.as_deref(), Some("wg1"));
+    assert_eq!(j.properties.max_error_number, 3);
+    j.apply_alter(&alter(
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('workload_group' = 'wg2')",
+    ))
+    .unwrap();
+    assert_eq!(j.properties.workload_group.as_deref(), Some("wg2"));
+}
+
+// Doris AlterRoutineLoadCommand.CONFIGURABLE_JOB_PROPERTIES_SET: format, exec_mem_limit,
+// send_batch_parallelism, load_to_single_tablet and partial_update_new_key_behavior are
+// not alterable ("<key> is invalid property").
+#[test]
+fn alter_refuses_create_only_properties() {
+    for key in [
+        "format",
+        "exec_mem_limit",
+        "send_batch_parallelism",
+        "load_to_single_tablet",
+        "partial_update_new_key_behavior",
+        "doris_version",
+    ] {
+        assert_eq!(
+            err(&format!(
+                "ALTER ROUTINE LOAD FOR j PROPERTIES ('{key}' = '1')"
+            )),
+            format!("{key} is invalid property"),
+            "{key}"
+        );
+    }
+}
+
+// routinely: knob-only ALTERs may be applied to a RUNNING job; anything else needs PAUSED
+// (Doris: "Only supports modification of PAUSED jobs").
+#[test]
+fn live_alterable_knobs_only() {
+    for sql in [
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('max_batch_interval' = '5')",
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('max_batch_rows' = '300000', 'max_batch_size' = '209715200')",
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('desired_concurrent_number' = '2', 'max_inflight_epochs' = '3')",
+    ] {
+        assert!(live_alterable(&alter(sql)), "{sql}");
+    }
+    for sql in [
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('max_batch_interval' = '5', 'max_error_number' = '1')",
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('strict_mode' = 'true')",
+        "ALTER ROUTINE LOAD FOR j PROPERTIES ('max_batch_interval' = '5') FROM KAFKA ('property.client.id' = 'c')",
+        "ALTER ROUTINE LOAD FOR j WHERE a > 1",
+        "ALTER ROUTINE LOAD FOR j FROM KAFKA ('kafka_topic' = 'x')",
+    ] {
+        assert!(!live_alterable(&alter(sql)), "{sql}");
+    }
+}
+
+// Doris #64786: credentials are never printed; routinely's Debug (what logs show) masks
+// them in the job and in a parsed ALTER, SHOW CREATE's to_sql input aside.
+#[test]
+fn debug_never_prints_kafka_secrets() {
+    let secret = "Sup3r-s3cret";
+    let j = create(&with_kafka(&format!(
+        "\"property.sasl.password\" = \"{secret}\", \"property.ssl.key.password\" = \"{secret}\""
+    )));
+    assert_eq!(
+        j.kafka
+            .properties
+            .iter()
+            .filter(|(_, v)| v == secret)
+            .count(),
+        2,
+        "the consumer still gets the real values"
+    );
+    let shown = format!("{j:?} {j:#?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains(routinely_schemas::mask::MASK));
+    let stmt = routinely_schemas::sql::parse_statement(&format!(
+        "CREATE ROUTINE LOAD j ON t FROM KAFKA ({KAFKA}, 'property.sasl.password' = '{secret}')"
+    ))
+    .unwrap();
+    assert!(!format!("{stmt:?}").contains(secret));
+    let a = alter(&format!(
+        "ALTER ROUTINE LOAD FOR j FROM KAFKA ('property.sasl.password' = '{secret}')"
+    ));
+    assert!(!format!("{a:?}").contains(secret));
+    assert_eq!(a.kafka[0].1, secret);
 }
 
 // ------------------------------------------------------------------------------------------

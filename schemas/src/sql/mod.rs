@@ -104,7 +104,8 @@ pub enum Statement {
 }
 
 /// `ALTER ROUTINE LOAD FOR job [load clauses] [PROPERTIES (...)] [FROM KAFKA (...)]`.
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` masks credentials in the FROM KAFKA list ([`crate::mask`]).
+#[derive(Clone, PartialEq)]
 pub struct AlterRoutineLoad {
     /// The job.
     pub job: JobName,
@@ -114,4 +115,15 @@ pub struct AlterRoutineLoad {
     pub properties: Vec<(String, String)>,
     /// FROM KAFKA keys as written, in order.
     pub kafka: Vec<(String, String)>,
+}
+
+impl fmt::Debug for AlterRoutineLoad {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlterRoutineLoad")
+            .field("job", &self.job)
+            .field("load", &self.load)
+            .field("properties", &self.properties)
+            .field("kafka", &crate::mask::mask_pairs(&self.kafka))
+            .finish()
+    }
 }
