@@ -150,6 +150,9 @@ struct Ctl {
     execute_ms: u64,
     /// Set when the supervisor thread has ended (the job is final or the host shuts down).
     ended: bool,
+    /// The latest run ended because its source did (a capture read to its end) and nothing
+    /// new has appeared since.
+    caught_up: bool,
 }
 
 /// One hosted job.
@@ -300,6 +303,12 @@ impl Host {
         lock(&self.inner.jobs)
             .values()
             .all(|j| lock(&j.ctl).state.is_some_and(|s| s.is_final()))
+    }
+
+    /// Whether a job's source has ended and everything it held is committed (a capture
+    /// replayed to its end), so that `routinely run --endpoint` may exit.
+    pub fn caught_up(&self, job: &str) -> bool {
+        self.inner.find(job).is_some_and(|j| lock(&j.ctl).caught_up)
     }
 
     /// The state of a job (`db.job` or `job`).
@@ -507,6 +516,18 @@ impl Inner {
             let commands: Vec<(u64, Command)> = std::mem::take(&mut lock(&job.ctl).commands);
             for (ticket, cmd) in commands {
                 let result = self.apply(job, cmd);
+                // The state the statement left is what the next SHOW sees.
+                if let Ok(st) = read_state(&job.dir) {
+                    let (shown, reason) = shown_state(&st.status);
+                    let mut ctl = lock(&job.ctl);
+                    ctl.state = Some(if shown == JobState::Running {
+                        JobState::NeedSchedule
+                    } else {
+                        shown
+                    });
+                    ctl.reason = reason;
+                    ctl.progress = st;
+                }
                 Inner::answer(job, ticket, result);
             }
             let state = match read_state(&job.dir) {
@@ -763,8 +784,13 @@ impl Inner {
                 if !report.stopped && !self.shutdown.load(Ordering::Relaxed) {
                     // The source ended (a capture read to its end): the job stays RUNNING,
                     // as a Doris job with no new data does, until there is more to read.
-                    lock(&job.ctl).state = Some(JobState::Running);
+                    {
+                        let mut ctl = lock(&job.ctl);
+                        ctl.state = Some(JobState::Running);
+                        ctl.caught_up = true;
+                    }
                     job.metrics.set_state(JobState::Running.as_str());
+                    job.cond.notify_all();
                     loop {
                         self.idle(job, self.cfg.idle_rerun);
                         if !lock(&job.ctl).commands.is_empty()
@@ -778,6 +804,7 @@ impl Inner {
                             break;
                         }
                     }
+                    lock(&job.ctl).caught_up = false;
                 }
             }
             Err(RunError::Paused(reason)) => {
@@ -996,26 +1023,6 @@ impl Inner {
     }
 }
 
-/// Whether an ALTER changes only what a running job can take live: the batch knobs
-/// (`max_batch_interval`, `max_batch_rows`, `max_batch_size`, `max_inflight_epochs`) and
-/// the concurrency (`desired_concurrent_number`).
-fn live_alterable(alter: &AlterRoutineLoad) -> bool {
-    const LIVE: [&str; 5] = [
-        "max_batch_interval",
-        "max_batch_rows",
-        "max_batch_size",
-        "max_inflight_epochs",
-        "desired_concurrent_number",
-    ];
-    alter.kafka.is_empty()
-        && alter.load == Default::default()
-        && !alter.properties.is_empty()
-        && alter
-            .properties
-            .iter()
-            .all(|(k, _)| LIVE.contains(&k.to_ascii_lowercase().as_str()))
-}
-
 /// Applies the ALTERs of `live_alters` to `job` (in memory).
 fn apply_live_file(job: &HostedJob, into: &mut RoutineLoadJob) {
     for text in read_live_alters(&job.dir) {
@@ -1133,6 +1140,262 @@ impl Plane {
     }
 }
 
+impl Plane {
+    /// The job's current effective statement (ALTERs applied, live ones included).
+    fn effective(job: &HostedJob, progress: &ProgressState) -> RoutineLoadJob {
+        let mut effective =
+            crate::control::effective_job(&job.create, progress).unwrap_or(job.create.clone());
+        apply_live_file(job, &mut effective);
+        effective
+    }
+
+    /// SHOW statements.
+    fn show(&self, statement: Statement) -> Result<StatementResult, StatementError> {
+        let inner = &self.0;
+        let jobs: Vec<Arc<HostedJob>> = lock(&inner.jobs).values().cloned().collect();
+        match statement {
+            Statement::ShowRoutineLoad { all, job, like } => {
+                let selected: Vec<&Arc<HostedJob>> = jobs
+                    .iter()
+                    .filter(|j| {
+                        let final_ = lock(&j.ctl).state.is_some_and(|s| s.is_final());
+                        (all || !final_)
+                            && job.as_ref().is_none_or(|n| {
+                                n.name == j.create.name
+                                    && n.database
+                                        .as_ref()
+                                        .is_none_or(|d| Some(d) == j.create.database.as_ref())
+                            })
+                            && like
+                                .as_deref()
+                                .is_none_or(|p| crate::showjob::like_matches(p, &j.create.name))
+                    })
+                    .collect();
+                if let Some(name) = &job
+                    && selected.is_empty()
+                {
+                    return Err(user_err(crate::showjob::no_job_message(
+                        &name.name,
+                        name.database.as_deref().unwrap_or(""),
+                        all,
+                    )));
+                }
+                let snapshots: Vec<_> = selected.iter().map(|j| self.snapshot(j)).collect();
+                let facts: Vec<crate::showjob::ShowFacts<'_>> =
+                    snapshots.iter().map(|s| s.facts()).collect();
+                Ok(StatementResult::Rows(crate::showjob::show_routine_load(
+                    &facts,
+                )))
+            }
+            Statement::ShowRoutineLoadTask { database, job_name } => {
+                let Some(j) = jobs.iter().find(|j| {
+                    j.create.name == job_name
+                        && database
+                            .as_ref()
+                            .is_none_or(|d| Some(d) == j.create.database.as_ref())
+                }) else {
+                    return Err(user_err(format!(
+                        "The job named {job_name} does not exists or job state is stopped or cancelled"
+                    )));
+                };
+                Ok(StatementResult::Rows(
+                    crate::showjob::show_routine_load_task(&self.tasks(j)),
+                ))
+            }
+            Statement::ShowCreateRoutineLoad { job, .. } => {
+                let j = inner.find_named(&job)?;
+                let progress = lock(&j.ctl).progress.clone();
+                let effective = Plane::effective(&j, &progress);
+                Ok(StatementResult::Rows(
+                    crate::showjob::show_create_routine_load_for(
+                        j.id,
+                        &effective,
+                        &progress.next_offsets,
+                    ),
+                ))
+            }
+            _ => Err(user_err(
+                "routinely accepts CREATE TABLE, CREATE / ALTER / PAUSE / RESUME / STOP / SHOW \
+                 [CREATE] ROUTINE LOAD and SHOW ROUTINE LOAD TASK",
+            )),
+        }
+    }
+
+    /// What SHOW needs of a job, taken under its lock.
+    fn snapshot(&self, j: &HostedJob) -> Snapshot {
+        let urls = self.0.error_log_urls(j);
+        let ctl = lock(&j.ctl);
+        let progress = ctl.progress.clone();
+        let effective = Plane::effective(j, &progress);
+        let state = ctl.state.unwrap_or(JobState::NeedSchedule);
+        let (pause_ms, end_ms) = match &progress.status {
+            JobStatus::Paused { at_ms, .. } => (Some(*at_ms), None),
+            JobStatus::Stopped { at_ms } | JobStatus::Cancelled { at_ms, .. } => {
+                (None, Some(*at_ms))
+            }
+            JobStatus::Runnable => (None, None),
+        };
+        let running_txns = progress
+            .uncommitted
+            .iter()
+            .flat_map(|d| d.txns.iter())
+            .filter_map(|(_, h)| crate::sink::doris::Handle::parse(h).map(|h| h.txn_id))
+            .collect();
+        let t = progress.totals;
+        let mut partitions: Vec<i32> = progress.next_offsets.keys().copied().collect();
+        for p in ctl.lag.keys() {
+            if !partitions.contains(p) {
+                partitions.push(*p);
+            }
+        }
+        partitions.sort_unstable();
+        Snapshot {
+            id: j.id,
+            created_ms: j.meta.created_ms,
+            user: j.meta.user.clone(),
+            state,
+            workers: ctl.run.as_ref().map_or(0, |r| r.workers),
+            reason: ctl.reason.clone(),
+            other_msg: ctl.other_msg.clone(),
+            lag: ctl.lag.clone(),
+            error_log_urls: urls,
+            broker_list: match &self.0.cfg.source {
+                Some(SourceSpec::Capture { path, .. }) => format!("capture:{}", path.display()),
+                Some(SourceSpec::Kafka {
+                    brokers: Some(b), ..
+                }) => b.clone(),
+                _ => effective.kafka.broker_list.join(","),
+            },
+            stats: crate::showjob::ShowStats {
+                total_rows: t.loaded + t.filtered + t.unselected,
+                loaded_rows: t.loaded,
+                error_rows: t.filtered,
+                error_rows_after_resumed: progress.window.error,
+                unselected_rows: t.unselected,
+                received_bytes: t.bytes,
+                task_execute_time_ms: (now_ms() - j.meta.created_ms).max(0) as u64,
+                committed_task_num: progress.committed_epochs,
+                aborted_task_num: progress.aborted_count,
+                running_txns,
+            },
+            partitions,
+            pause_ms,
+            end_ms,
+            progress,
+            effective,
+        }
+    }
+
+    /// Doris's tasks of a job: one per worker of the running run (reading from its
+    /// partitions' next offsets), and the decided epochs whose commit is under way.
+    fn tasks(&self, j: &HostedJob) -> Vec<crate::showjob::TaskFacts> {
+        let ctl = lock(&j.ctl);
+        let progress = &ctl.progress;
+        let effective = Plane::effective(j, progress);
+        let tz = Some(effective.properties.time_zone.clone());
+        let timeout_s = (effective.properties.max_batch_interval_secs * 10).max(60);
+        let mut tasks = Vec::new();
+        for d in &progress.uncommitted {
+            for (worker, handle) in &d.txns {
+                let txn = crate::sink::doris::Handle::parse(handle).map_or(-1, |h| h.txn_id);
+                tasks.push(crate::showjob::TaskFacts {
+                    task_id: task_id(j.id, d.generation, d.epoch, *worker),
+                    txn_id: txn,
+                    txn_status: Some("COMMITTED".into()),
+                    job_id: j.id,
+                    create_time_ms: d.decided_at_ms,
+                    execute_start_ms: Some(d.decided_at_ms),
+                    timeout_s,
+                    be_id: -1,
+                    next_offsets: d.ranges.iter().map(|r| (r.partition, r.end)).collect(),
+                    timezone_for_times: tz.clone(),
+                });
+            }
+        }
+        if let Some(run) = &ctl.run {
+            let workers = run.workers.max(1) as i32;
+            for w in 0..workers {
+                let next: BTreeMap<i32, i64> = progress
+                    .next_offsets
+                    .iter()
+                    .filter(|(p, _)| p.rem_euclid(workers) == w)
+                    .map(|(p, o)| (*p, *o))
+                    .collect();
+                tasks.push(crate::showjob::TaskFacts {
+                    task_id: task_id(j.id, progress.generation, progress.next_epoch, w as usize),
+                    txn_id: -1,
+                    txn_status: None,
+                    job_id: j.id,
+                    create_time_ms: run.started_ms,
+                    execute_start_ms: Some(run.started_ms),
+                    timeout_s,
+                    be_id: -1,
+                    next_offsets: next,
+                    timezone_for_times: tz.clone(),
+                });
+            }
+        }
+        tasks
+    }
+}
+
+/// A task id in Doris's `hi-lo` hex form, derived from the job, run, epoch and worker.
+fn task_id(job: u64, generation: u64, epoch: u64, worker: usize) -> String {
+    format!(
+        "{:016x}-{:016x}",
+        (job << 32) ^ generation,
+        (epoch << 16) ^ worker as u64
+    )
+}
+
+/// A job as SHOW shows it.
+struct Snapshot {
+    id: u64,
+    created_ms: i64,
+    user: String,
+    state: JobState,
+    workers: usize,
+    reason: String,
+    other_msg: String,
+    lag: BTreeMap<i32, i64>,
+    error_log_urls: Vec<String>,
+    broker_list: String,
+    stats: crate::showjob::ShowStats,
+    partitions: Vec<i32>,
+    pause_ms: Option<i64>,
+    end_ms: Option<i64>,
+    progress: ProgressState,
+    effective: RoutineLoadJob,
+}
+
+impl Snapshot {
+    fn facts(&self) -> crate::showjob::ShowFacts<'_> {
+        crate::showjob::ShowFacts {
+            id: self.id,
+            job: &self.effective,
+            create_time_ms: self.created_ms,
+            pause_time_ms: self.pause_ms,
+            end_time_ms: self.end_ms,
+            state: self.state.as_str(),
+            current_task_num: if self.state == JobState::Running {
+                self.workers
+            } else {
+                0
+            },
+            partitions: self.partitions.clone(),
+            next_offsets: self.progress.next_offsets.clone(),
+            lag: self.lag.clone(),
+            stats: self.stats.clone(),
+            reason: self.reason.clone(),
+            error_log_urls: self.error_log_urls.clone(),
+            other_msg: self.other_msg.clone(),
+            user: self.user.clone(),
+            broker_list: self.broker_list.clone(),
+            timezone_for_times: &self.effective.properties.time_zone,
+        }
+    }
+}
+
 impl ControlPlane for Plane {
     fn execute(&self, statement: &str) -> Result<StatementResult, StatementError> {
         let (text, _vertical) = strip_terminator(statement);
@@ -1165,13 +1428,13 @@ impl ControlPlane for Plane {
                 let job = inner.find_named(&alter.job)?;
                 let state = lock(&job.ctl).state;
                 let running = matches!(state, Some(JobState::Running | JobState::NeedSchedule));
-                if running && live_alterable(&alter) {
+                if running && routinely_schemas::live_alterable(&alter) {
                     done(inner.alter_live(&job, text, &alter))
                 } else {
                     done(inner.command(&job, Command::Alter(text.to_string())))
                 }
             }
-            _ => Err(user_err("this statement is not supported by the host yet")),
+            other => self.show(other),
         }
     }
 

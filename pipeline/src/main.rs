@@ -14,7 +14,7 @@ use routinely_pipeline::runtime::{self, Cluster, RunConfig, RunReport, SourceSpe
 use routinely_pipeline::sink::SinkSpec;
 use routinely_pipeline::summary::JobSummary;
 use routinely_pipeline::{control, preview, process, progress, show, topic};
-use routinely_pipeline::{endpoint, sla};
+use routinely_pipeline::{endpoint, host, sla};
 use routinely_schemas::sql::{Statement, parse_create_table, parse_statement};
 use routinely_schemas::{RoutineLoadJob, TableSchema};
 
@@ -41,7 +41,11 @@ enum Command {
     Capture(CaptureArgs),
     /// Writes a capture into a topic, keeping partitions, keys, headers and timestamps.
     Produce(ProduceArgs),
-    /// Applies PAUSE / RESUME / STOP / ALTER ROUTINE LOAD to a job's state directory.
+    /// Hosts jobs and accepts statements on a control endpoint (with metrics, SLAs and a
+    /// status page).
+    Serve(ServeArgs),
+    /// Sends a statement to a running `serve` (or `run --endpoint`), or applies PAUSE /
+    /// RESUME / STOP / ALTER to a job's state directory with --state.
     Sql(SqlArgs),
     /// Lists a job's decided epochs: offset ranges, labels, row counts, commit times.
     Ledger(LedgerArgs),
@@ -138,6 +142,13 @@ struct RunArgs {
     /// Print the summary as JSON instead of the SHOW ROUTINE LOAD form.
     #[arg(long)]
     json: bool,
+    /// Host the job as `routinely serve` does, with a control endpoint here (HOST:PORT):
+    /// statements, metrics, SLAs, the status page. --state is then the host's state root.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// The endpoint's token (default: the ROUTINELY_TOKEN environment variable).
+    #[arg(long)]
+    token: Option<String>,
 }
 
 #[derive(Args)]
@@ -228,14 +239,59 @@ struct LiveCaptureArgs {
 
 #[derive(Args)]
 struct SqlArgs {
-    /// The job's state directory.
+    /// The statement, e.g. "SHOW ROUTINE LOAD FOR db.job\G" or "PAUSE ROUTINE LOAD FOR
+    /// db.job".
+    statement: String,
+    /// The control endpoint (HOST:PORT) of `routinely serve` or `routinely run --endpoint`.
+    #[arg(long, default_value = endpoint::DEFAULT_ENDPOINT)]
+    endpoint: String,
+    /// The endpoint's token (default: the ROUTINELY_TOKEN environment variable).
     #[arg(long)]
-    state: PathBuf,
-    /// File holding the job's CREATE ROUTINE LOAD statement (needed for ALTER).
+    token: Option<String>,
+    /// How to print a result set (default: the boxed table, or the vertical form when the
+    /// statement ends with \G).
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Offline: apply PAUSE / RESUME / STOP / ALTER to this job state directory of
+    /// `routinely run` instead of sending the statement to an endpoint.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Offline: file holding the job's CREATE ROUTINE LOAD statement (needed for ALTER).
     #[arg(long)]
     job: Option<PathBuf>,
-    /// The statement, e.g. "PAUSE ROUTINE LOAD FOR db.job".
-    statement: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Where the host keeps tables, jobs and their progress.
+    #[arg(long, default_value = "state")]
+    state: PathBuf,
+    /// Where jobs load: doris://USER[:PASSWORD]@FE_HOST:HTTP_PORT, local:DIR (a directory
+    /// per table under it) or null.
+    #[arg(long, default_value = "local:table")]
+    sink: String,
+    /// Address of the control endpoint. Anything but loopback needs --token.
+    #[arg(long, default_value = endpoint::DEFAULT_ENDPOINT)]
+    listen: String,
+    /// Token every request must carry (default: the ROUTINELY_TOKEN environment variable).
+    #[arg(long)]
+    token: Option<String>,
+    /// CREATE TABLE files to know from the start (repeatable).
+    #[arg(long)]
+    table: Vec<PathBuf>,
+    /// CREATE ROUTINE LOAD files to create unless their job exists (repeatable).
+    #[arg(long)]
+    job: Vec<PathBuf>,
+    /// Read every job from here instead of its Kafka brokers: kafka:HOST:PORT,... or
+    /// capture:FILE.
+    #[arg(long)]
+    source: Option<String>,
+    /// Replay a capture at its original timestamps times this speed.
+    #[arg(long)]
+    speed: Option<f64>,
+    /// Most timely workers per job (a job runs min(desired_concurrent_number, this)).
+    #[arg(short = 'w', long = "workers")]
+    workers: Option<usize>,
 }
 
 #[derive(Args)]
@@ -397,6 +453,9 @@ fn pacing(args: &JobArgs) -> Result<Pacing, UserError> {
 }
 
 fn run_job(args: RunArgs) -> Result<(), UserError> {
+    if args.endpoint.is_some() {
+        return run_hosted(args);
+    }
     let (table, job) = statements(&args.job)?;
     let mut source =
         SourceSpec::parse(&args.job.source, pacing(&args.job)?).map_err(anyhow::Error::msg)?;
@@ -441,6 +500,108 @@ fn run_job(args: RunArgs) -> Result<(), UserError> {
         };
         write_stdout(&text);
     }
+    Ok(())
+}
+
+/// `routinely run --endpoint`: the job of the command line hosted as `serve` hosts jobs;
+/// ends once its source has ended and everything is committed, when the job is STOPPED or
+/// CANCELLED, or on Ctrl-C / SIGTERM.
+fn run_hosted(args: RunArgs) -> Result<(), UserError> {
+    let source =
+        SourceSpec::parse(&args.job.source, pacing(&args.job)?).map_err(anyhow::Error::msg)?;
+    if args.until.is_some() {
+        return Err(anyhow::anyhow!("--until does not apply with --endpoint").into());
+    }
+    let sink = SinkSpec::parse(&args.sink).map_err(anyhow::Error::msg)?;
+    let state = args.state.clone().unwrap_or_else(|| PathBuf::from("state"));
+    let mut cfg = host::HostConfig::new(state, sink);
+    cfg.source = Some(source);
+    cfg.max_workers = args.job.workers.max(1);
+    let table_sql = read(&args.job.table)?;
+    let job_sql = read(&args.job.job)?;
+    let stop = process::install();
+    let host = host::Host::start(cfg).map_err(|e| CliError::Runtime(e.into()))?;
+    let key = host
+        .ensure_job(&table_sql, &job_sql)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listen = args.endpoint.clone().unwrap_or_default();
+    let ep = endpoint::Endpoint::start(&listen, endpoint::token_or_env(args.token), host.plane())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    host.set_base_url(&format!("http://{}", ep.local_addr()));
+    eprintln!(
+        "routinely: job {key}; control endpoint http://{}",
+        ep.local_addr()
+    );
+    while !stop.load(std::sync::atomic::Ordering::Relaxed)
+        && !host.caught_up(&key)
+        && !host.state_of(&key).is_some_and(|s| s.is_final())
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let shown = host
+        .plane()
+        .execute(&format!("SHOW ALL ROUTINE LOAD FOR {key}"));
+    host.shutdown();
+    ep.shutdown();
+    if let Ok(routinely_pipeline::control_api::StatementResult::Rows(rows)) = shown {
+        write_stdout(&if args.json {
+            format!("{}\n", rows.json())
+        } else {
+            rows.vertical()
+        });
+    }
+    Ok(())
+}
+
+/// `routinely serve`: hosts jobs until Ctrl-C / SIGTERM.
+fn run_serve(args: ServeArgs) -> Result<(), UserError> {
+    let sink = SinkSpec::parse(&args.sink).map_err(anyhow::Error::msg)?;
+    let mut cfg = host::HostConfig::new(args.state.clone(), sink);
+    if let Some(text) = &args.source {
+        let pacing = match args.speed {
+            Some(speed) if speed > 0.0 => Pacing::Original { speed },
+            Some(_) => return Err(anyhow::anyhow!("--speed must be positive").into()),
+            None => Pacing::AsFastAsPossible,
+        };
+        cfg.source = Some(SourceSpec::parse(text, pacing).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(w) = args.workers {
+        cfg.max_workers = w.max(1);
+    }
+    // Statements given as files are read before anything starts.
+    let tables: Vec<String> = args
+        .table
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<_, _>>()?;
+    let jobs: Vec<String> = args.job.iter().map(|p| read(p)).collect::<Result<_, _>>()?;
+    let stop = process::install();
+    let host = host::Host::start(cfg).map_err(|e| CliError::Runtime(e.into()))?;
+    let plane = host.plane();
+    for sql in &tables {
+        plane.execute(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    for sql in &jobs {
+        match plane.execute(sql) {
+            Ok(_) => {}
+            Err(e) if e.message.contains("already used") => {}
+            Err(e) => return Err(anyhow::anyhow!("{e}").into()),
+        }
+    }
+    let ep = endpoint::Endpoint::start(&args.listen, endpoint::token_or_env(args.token), plane)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    host.set_base_url(&format!("http://{}", ep.local_addr()));
+    // The address on stdout, for scripts (and a port 0 chosen by the system).
+    write_stdout(&format!(
+        "routinely serving on http://{}\n",
+        ep.local_addr()
+    ));
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("routinely: stopping; decided epochs are committed, the rest aborted");
+    host.shutdown();
+    ep.shutdown();
     Ok(())
 }
 
@@ -686,6 +847,9 @@ fn run_capture(args: CaptureArgs) -> Result<(), UserError> {
 }
 
 fn run_sql(args: SqlArgs) -> Result<(), UserError> {
+    let Some(state) = &args.state else {
+        return run_sql_remote(args);
+    };
     let job = match &args.job {
         None => None,
         Some(path) => match parse_statement(&read(path)?) {
@@ -700,8 +864,56 @@ fn run_sql(args: SqlArgs) -> Result<(), UserError> {
             Err(e) => return Err(anyhow::anyhow!("job {}: {e}", path.display()).into()),
         },
     };
-    let done = control::execute(&args.state, &args.statement, job.as_ref())?;
+    let done = control::execute(state, &args.statement, job.as_ref())?;
     eprintln!("{done}");
+    Ok(())
+}
+
+/// `routinely sql` against an endpoint: prints a result set as the MySQL client does (or
+/// JSON), a statement's outcome as a line.
+fn run_sql_remote(args: SqlArgs) -> Result<(), UserError> {
+    let (_, vertical) = host::strip_terminator(&args.statement);
+    let token = endpoint::token_or_env(args.token);
+    let (status, body) = endpoint::call(
+        &args.endpoint,
+        "POST",
+        "/api/sql",
+        Some(&args.statement),
+        token.as_deref(),
+    )
+    .map_err(|e| CliError::Runtime(e.into()))?;
+    match status {
+        200 => {}
+        400..=499 => return Err(anyhow::anyhow!("{}", endpoint::error_message(&body)).into()),
+        _ => {
+            return Err(CliError::Runtime(anyhow::anyhow!(
+                "{}",
+                endpoint::error_message(&body)
+            )));
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(&body)
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!("unexpected answer: {e}")))?;
+    if v["kind"] == "rows" {
+        let rows: show::ResultSet = serde_json::from_value(serde_json::json!({
+            "columns": v["columns"], "rows": v["rows"]
+        }))
+        .map_err(|e| CliError::Runtime(anyhow::anyhow!("unexpected answer: {e}")))?;
+        let text = match args.format {
+            Some(OutputFormat::Json) => format!("{}\n", rows.json()),
+            Some(OutputFormat::Vertical) => rows.vertical(),
+            Some(OutputFormat::Table) => rows.table(),
+            None if vertical => rows.vertical(),
+            None => rows.table(),
+        };
+        write_stdout(&text);
+    } else {
+        let message = v["message"].as_str().unwrap_or_default();
+        match args.format {
+            Some(OutputFormat::Json) => write_stdout(&format!("{v}\n")),
+            _ => write_stdout(&format!("{message}\n")),
+        }
+    }
     Ok(())
 }
 
@@ -826,6 +1038,7 @@ fn main() -> ExitCode {
         Command::Sql(args) => run_sql(args),
         Command::Ledger(args) => run_ledger(args),
         Command::Sla(args) => run_sla(args),
+        Command::Serve(args) => run_serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -859,7 +859,10 @@ fn run_job(config: RunConfig, overrides: BTreeMap<i32, StartSpec>) -> Result<Run
             }
         }
         timely::synchronization::Barrier::new(worker).wait();
-        if failure.get().is_some() {
+        // Only a failure of the recovery (set before the barrier, so every worker sees it)
+        // may keep a worker from building the dataflow: the others' exchanges need every
+        // worker's part. A source failing meanwhile ends the dataflow the usual way.
+        if setup2.lock().map_or(true, |s| s.is_some()) {
             return;
         }
         let state = match ProgressStore::open_read_only(&cfg.state) {
