@@ -245,7 +245,7 @@ impl TsSample {
         if ts_ms < 0 {
             return;
         }
-        let keep = self.seen % u64::from(self.stride) == 0;
+        let keep = self.seen.is_multiple_of(u64::from(self.stride));
         self.seen += 1;
         if !keep {
             return;
@@ -259,7 +259,7 @@ impl TsSample {
             }
             self.len = j as u8;
             self.stride = self.stride.saturating_mul(2);
-            if (self.seen - 1) % u64::from(self.stride) != 0 {
+            if !(self.seen - 1).is_multiple_of(u64::from(self.stride)) {
                 return;
             }
         }
