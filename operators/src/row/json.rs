@@ -477,7 +477,10 @@ impl Walk<'_> {
         let node = self.doc.nodes[k];
         if node.flags & ESCAPED == 0 {
             let key = &self.doc.text[node.start as usize + 1..node.end as usize - 1];
-            return self.names.iter().position(|name| name.as_slice() == key);
+            return self
+                .names
+                .iter()
+                .position(|name| jsonpath::short_eq(name, key));
         }
         self.names
             .iter()
