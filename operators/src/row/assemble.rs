@@ -84,6 +84,10 @@ struct Assembler {
     schema: arrow_schema::SchemaRef,
     types: Vec<DorisType>,
     merge: bool,
+    /// Whether some column is filled by a mapping.
+    any_mapped: bool,
+    /// Columns with a string length rule, with their limits (see [`fit_string`]).
+    string_dests: Vec<usize>,
 }
 
 impl RowPath {
@@ -129,6 +133,17 @@ impl RowPath {
             schema: plan.output_schema(),
             types: plan.dests.iter().map(|d| d.ty.clone()).collect(),
             merge: plan.merge_type != MergeType::Append,
+            any_mapped: plan
+                .dests
+                .iter()
+                .any(|d| matches!(d.source, DestSource::Mapped(_))),
+            string_dests: plan
+                .dests
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| matches!(d.converter, Converter::String(_)))
+                .map(|(i, _)| i)
+                .collect(),
         };
         RowPath {
             plan,
@@ -548,6 +563,8 @@ impl RowSink for Assembler {
             tz: &plan.tz,
             strict: plan.strict,
         };
+        // Whether some cell is NULL so far (then strict mode and NOT NULL are checked).
+        let mut any_null = false;
         for (di, ((dest, out), null_out)) in plan
             .dests
             .iter()
@@ -592,6 +609,7 @@ impl RowSink for Assembler {
                     }
                 }
             }
+            any_null |= matches!(out, Cell::Null);
         }
 
         // Mappings, in COLUMNS order, then their casts into columns.
@@ -637,7 +655,8 @@ impl RowSink for Assembler {
                 }
             }
         }
-        for (di, dest) in plan.dests.iter().enumerate() {
+        let mapped = if self.any_mapped { plan.dests.len() } else { 0 };
+        for (di, dest) in plan.dests.iter().enumerate().take(mapped) {
             if let DestSource::Mapped(m) = dest.source {
                 let idx = layout.mapping(m) - layout.slots;
                 routinely_schemas::expr::cast_value_from(
@@ -658,8 +677,9 @@ impl RowSink for Assembler {
             }
         }
 
-        // 3. Strict mode and NOT NULL.
-        for (di, dest) in plan.dests.iter().enumerate() {
+        // 3. Strict mode and NOT NULL (mapped cells were set after `any_null`).
+        let checked = if any_null || self.any_mapped { n } else { 0 };
+        for (di, dest) in plan.dests.iter().enumerate().take(checked) {
             if !matches!(self.cells[di], Cell::Null) {
                 continue;
             }
@@ -710,7 +730,8 @@ impl RowSink for Assembler {
         }
 
         // 5. The sink's length checks.
-        for (di, dest) in plan.dests.iter().enumerate() {
+        for &di in &self.string_dests {
+            let dest = &plan.dests[di];
             if let (Cell::Bytes(span), Converter::String(ty)) = (self.cells[di], &dest.converter) {
                 let bufs = Bufs {
                     row: &self.row,
