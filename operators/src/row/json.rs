@@ -52,36 +52,40 @@ struct WalkState {
     seen: Vec<bool>,
     /// Slot names as bytes, for key matching.
     names: Vec<Vec<u8>>,
-    /// The jsonpaths when each is `$` or one key (see [`Shallow`]).
-    shallow: Option<Vec<Shallow>>,
+    /// The jsonpaths when each is `$` or one key.
+    shallow: Option<Shallow>,
     json: routinely_schemas::convert::json::JsonScratch,
 }
 
-/// A jsonpath answered in one pass over an object's members, instead of one search of the
-/// object per path: the common `["$.a", "$.b", "$"]` form.
-enum Shallow {
-    /// `$` / `$.`: the whole message.
-    Root,
-    /// `$.key`.
-    Key(Vec<u8>),
+/// Jsonpaths answered in one pass over an object's members, instead of one search of the
+/// object per path: the common `["$.a", "$.b", "$"]` form, where every path is `$` or one key.
+struct Shallow {
+    /// Slots of the `$` / `$.` paths (the whole message).
+    roots: Vec<usize>,
+    /// Slots of the `$.key` paths, with their keys (at most 64, one bit each while walking).
+    keys: Vec<(usize, Vec<u8>)>,
 }
 
 impl Shallow {
-    /// The paths as [`Shallow`] ones, when every path is.
-    fn of(paths: &[JsonPath]) -> Option<Vec<Shallow>> {
-        paths
-            .iter()
-            .map(|p| match p {
-                JsonPath::Root => Some(Shallow::Root),
+    /// The paths of the first `slots` slots as a [`Shallow`], when every path is one.
+    fn of(paths: &[JsonPath], slots: usize) -> Option<Shallow> {
+        let mut shallow = Shallow {
+            roots: Vec::new(),
+            keys: Vec::new(),
+        };
+        for (s, p) in paths.iter().enumerate().take(slots) {
+            match p {
+                JsonPath::Root => shallow.roots.push(s),
                 JsonPath::Steps(steps) => match steps.as_slice() {
                     [step] if step.valid && step.index == jsonpath::Index::None => {
-                        Some(Shallow::Key(step.key.clone()))
+                        shallow.keys.push((s, step.key.clone()));
                     }
-                    _ => None,
+                    _ => return None,
                 },
-                JsonPath::Empty => None,
-            })
-            .collect()
+                JsonPath::Empty => return None,
+            }
+        }
+        (shallow.keys.len() <= 64).then_some(shallow)
     }
 }
 
@@ -98,7 +102,11 @@ impl JsonReader {
                     .iter()
                     .map(|s| s.name.as_bytes().to_vec())
                     .collect(),
-                shallow: plan.json.paths.as_deref().and_then(Shallow::of),
+                shallow: plan
+                    .json
+                    .paths
+                    .as_deref()
+                    .and_then(|p| Shallow::of(p, plan.slots.len())),
                 json: Default::default(),
             },
         }
@@ -175,7 +183,7 @@ impl WalkState {
             slots: &mut self.slots,
             seen: &mut self.seen,
             names: &self.names,
-            shallow: self.shallow.as_deref(),
+            shallow: self.shallow.as_ref(),
             json: &mut self.json,
         };
         walk.document(sink);
@@ -191,7 +199,7 @@ struct Walk<'a> {
     slots: &'a mut Vec<Slot>,
     seen: &'a mut Vec<bool>,
     names: &'a [Vec<u8>],
-    shallow: Option<&'a [Shallow]>,
+    shallow: Option<&'a Shallow>,
     json: &'a mut routinely_schemas::convert::json::JsonScratch,
 }
 
@@ -384,37 +392,41 @@ impl Walk<'_> {
             }
             Some(_) if let Some(shallow) = self.shallow => {
                 // One pass over the members; for each path the first matching key wins, as
-                // `jsonpath::evaluate` finds it.
-                let mut wanted = 0;
-                for (s, path) in shallow.iter().enumerate().take(n) {
-                    match path {
-                        Shallow::Root => {
-                            self.seen[s] = true;
-                            matched = true;
-                            self.root_slot_into(s);
-                        }
-                        Shallow::Key(_) => wanted += 1,
-                    }
+                // `jsonpath::evaluate` finds it. `pending` has a bit per key not found yet.
+                for &s in &shallow.roots {
+                    self.seen[s] = true;
+                    matched = true;
+                    self.root_slot_into(s);
                 }
                 let node = self.doc.nodes[obj];
-                if node.kind != Kind::Object {
-                    wanted = 0;
-                }
+                let mut pending = match (node.kind, shallow.keys.len()) {
+                    (Kind::Object, 64) => u64::MAX,
+                    (Kind::Object, k) => (1u64 << k) - 1,
+                    _ => 0,
+                };
                 let mut i = obj + 1;
                 for _ in 0..node.len {
-                    if wanted == 0 {
+                    if pending == 0 {
                         break;
                     }
                     let value = i + 1;
-                    for (s, path) in shallow.iter().enumerate().take(n) {
-                        if let Shallow::Key(key) = path
-                            && !self.seen[s]
-                            && self.doc.key_node_is(i, key)
-                        {
-                            self.seen[s] = true;
+                    let key = self.doc.nodes[i];
+                    let body = &self.doc.text[key.start as usize + 1..key.end as usize - 1];
+                    let mut bits = pending;
+                    while bits != 0 {
+                        let k = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let (s, want) = &shallow.keys[k];
+                        let hit = if key.flags & ESCAPED == 0 {
+                            jsonpath::short_eq(body, want)
+                        } else {
+                            self.doc.key_node_is(i, want)
+                        };
+                        if hit {
+                            pending &= !(1u64 << k);
+                            self.seen[*s] = true;
                             matched = true;
-                            wanted -= 1;
-                            self.value_slot_into(value, s);
+                            self.value_slot_into(value, *s);
                         }
                     }
                     i = value + self.doc.span(value);
