@@ -279,7 +279,9 @@ impl ExprInput for RowInput<'_> {
     }
 }
 
-/// The text of a slot (empty for NULL).
+/// The text of a slot (empty for NULL). Always inlined: out of line it was 1.6% of the row
+/// path, for a match and a slice.
+#[inline(always)]
 fn slot_text<'a>(slot: Slot, bufs: &Bufs<'a>) -> &'a [u8] {
     match slot {
         Slot::Null => b"",

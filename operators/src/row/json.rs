@@ -502,7 +502,7 @@ impl Walk<'_> {
     /// Fills slot `s` with the value at node `v`. Slots are written in place: building one
     /// on the stack and copying it stalled the copy on store forwarding (half of this
     /// function's samples before).
-    #[inline]
+    #[inline(always)]
     fn value_slot_into(&mut self, v: usize, s: usize) {
         let node = self.doc.nodes[v];
         let (start, end) = (node.start as usize, node.end as usize);
@@ -525,7 +525,7 @@ impl Walk<'_> {
     }
 
     /// Fills slot `s` for `$.`: the whole message.
-    #[inline]
+    #[inline(always)]
     fn root_slot_into(&mut self, s: usize) {
         if self.doc.nodes[0].is_container() {
             self.container_slot_into(0, s);
@@ -536,7 +536,7 @@ impl Walk<'_> {
 
     /// Fills slot `s` with the object or array at `v`: compact text, canonical when JSONB
     /// would print it unchanged.
-    #[inline]
+    #[inline(always)]
     fn container_slot_into(&mut self, v: usize, s: usize) {
         let node = self.doc.nodes[v];
         let (start, end) = (node.start as usize, node.end as usize);
