@@ -52,13 +52,47 @@ struct WalkState {
     seen: Vec<bool>,
     /// Slot names as bytes, for key matching.
     names: Vec<Vec<u8>>,
+    /// The jsonpaths when each is `$` or one key.
+    shallow: Option<Shallow>,
     json: routinely_schemas::convert::json::JsonScratch,
+}
+
+/// Jsonpaths answered in one pass over an object's members, instead of one search of the
+/// object per path: the common `["$.a", "$.b", "$"]` form, where every path is `$` or one key.
+struct Shallow {
+    /// Slots of the `$` / `$.` paths (the whole message).
+    roots: Vec<usize>,
+    /// Slots of the `$.key` paths, with their keys (at most 64, one bit each while walking).
+    keys: Vec<(usize, Vec<u8>)>,
+}
+
+impl Shallow {
+    /// The paths of the first `slots` slots as a [`Shallow`], when every path is one.
+    fn of(paths: &[JsonPath], slots: usize) -> Option<Shallow> {
+        let mut shallow = Shallow {
+            roots: Vec::new(),
+            keys: Vec::new(),
+        };
+        for (s, p) in paths.iter().enumerate().take(slots) {
+            match p {
+                JsonPath::Root => shallow.roots.push(s),
+                JsonPath::Steps(steps) => match steps.as_slice() {
+                    [step] if step.valid && step.index == jsonpath::Index::None => {
+                        shallow.keys.push((s, step.key.clone()));
+                    }
+                    _ => return None,
+                },
+                JsonPath::Empty => return None,
+            }
+        }
+        (shallow.keys.len() <= 64).then_some(shallow)
+    }
 }
 
 impl JsonReader {
     pub fn new(plan: &LoadPlan) -> JsonReader {
         JsonReader {
-            tape: JsonTape::default(),
+            tape: JsonTape::with_depth(tape_depth(plan)),
             state: WalkState {
                 arena: Vec::new(),
                 slots: Vec::with_capacity(plan.slots.len()),
@@ -68,6 +102,11 @@ impl JsonReader {
                     .iter()
                     .map(|s| s.name.as_bytes().to_vec())
                     .collect(),
+                shallow: plan
+                    .json
+                    .paths
+                    .as_deref()
+                    .and_then(|p| Shallow::of(p, plan.slots.len())),
                 json: Default::default(),
             },
         }
@@ -100,6 +139,29 @@ impl JsonReader {
     }
 }
 
+/// How deep the walk looks into a document: the root is depth 0, a top-level array's
+/// elements (strip_outer_array) or the root object's members 1, and each jsonpath key or
+/// index one more. The tape needs nodes no deeper (see [`JsonTape::with_depth`]); a json_root
+/// keeps them all.
+fn tape_depth(plan: &LoadPlan) -> usize {
+    if plan.json.root.is_some() {
+        return usize::MAX;
+    }
+    let base = usize::from(plan.json.strip_outer_array);
+    let path_depth = |p: &JsonPath| match p {
+        JsonPath::Steps(steps) => steps
+            .iter()
+            .map(|s| 1 + usize::from(s.index != jsonpath::Index::None))
+            .sum(),
+        JsonPath::Root | JsonPath::Empty => 0,
+    };
+    let walk = match &plan.json.paths {
+        None => 1,
+        Some(paths) => paths.iter().map(path_depth).max().unwrap_or(0),
+    };
+    base + walk.max(1)
+}
+
 impl WalkState {
     fn walk(
         &mut self,
@@ -121,6 +183,7 @@ impl WalkState {
             slots: &mut self.slots,
             seen: &mut self.seen,
             names: &self.names,
+            shallow: self.shallow.as_ref(),
             json: &mut self.json,
         };
         walk.document(sink);
@@ -136,6 +199,7 @@ struct Walk<'a> {
     slots: &'a mut Vec<Slot>,
     seen: &'a mut Vec<bool>,
     names: &'a [Vec<u8>],
+    shallow: Option<&'a Shallow>,
     json: &'a mut routinely_schemas::convert::json::JsonScratch,
 }
 
@@ -321,7 +385,49 @@ impl Walk<'_> {
                     {
                         self.seen[s] = true;
                         matched = true;
-                        self.slots[s] = self.value_slot(value);
+                        self.value_slot_into(value, s);
+                    }
+                    i = value + self.doc.span(value);
+                }
+            }
+            Some(_) if let Some(shallow) = self.shallow => {
+                // One pass over the members; for each path the first matching key wins, as
+                // `jsonpath::evaluate` finds it. `pending` has a bit per key not found yet.
+                for &s in &shallow.roots {
+                    self.seen[s] = true;
+                    matched = true;
+                    self.root_slot_into(s);
+                }
+                let node = self.doc.nodes[obj];
+                let mut pending = match (node.kind, shallow.keys.len()) {
+                    (Kind::Object, 64) => u64::MAX,
+                    (Kind::Object, k) => (1u64 << k) - 1,
+                    _ => 0,
+                };
+                let mut i = obj + 1;
+                for _ in 0..node.len {
+                    if pending == 0 {
+                        break;
+                    }
+                    let value = i + 1;
+                    let key = self.doc.nodes[i];
+                    let body = &self.doc.text[key.start as usize + 1..key.end as usize - 1];
+                    let mut bits = pending;
+                    while bits != 0 {
+                        let k = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let (s, want) = &shallow.keys[k];
+                        let hit = if key.flags & ESCAPED == 0 {
+                            jsonpath::short_eq(body, want)
+                        } else {
+                            self.doc.key_node_is(i, want)
+                        };
+                        if hit {
+                            pending &= !(1u64 << k);
+                            self.seen[*s] = true;
+                            matched = true;
+                            self.value_slot_into(value, *s);
+                        }
                     }
                     i = value + self.doc.span(value);
                 }
@@ -332,12 +438,12 @@ impl Walk<'_> {
                         Ok(Found::Node(v)) => {
                             self.seen[s] = true;
                             matched = true;
-                            self.slots[s] = self.value_slot(v);
+                            self.value_slot_into(v, s);
                         }
                         Ok(Found::Root) => {
                             self.seen[s] = true;
                             matched = true;
-                            self.slots[s] = self.root_slot();
+                            self.root_slot_into(s);
                         }
                         Ok(Found::Missing) => {}
                         Err(e) => {
@@ -383,55 +489,74 @@ impl Walk<'_> {
         let node = self.doc.nodes[k];
         if node.flags & ESCAPED == 0 {
             let key = &self.doc.text[node.start as usize + 1..node.end as usize - 1];
-            return self.names.iter().position(|name| name.as_slice() == key);
+            return self
+                .names
+                .iter()
+                .position(|name| jsonpath::short_eq(name, key));
         }
         self.names
             .iter()
             .position(|name| self.doc.key_node_is(k, name))
     }
 
-    /// The slot for the value at node `v`.
-    fn value_slot(&mut self, v: usize) -> Slot {
+    /// Fills slot `s` with the value at node `v`. Slots are written in place: building one
+    /// on the stack and copying it stalled the copy on store forwarding (half of this
+    /// function's samples before).
+    #[inline(always)]
+    fn value_slot_into(&mut self, v: usize, s: usize) {
         let node = self.doc.nodes[v];
-        let (s, e) = (node.start as usize, node.end as usize);
-        match node.kind {
+        let (start, end) = (node.start as usize, node.end as usize);
+        let slot = match node.kind {
             Kind::String if node.flags & ESCAPED == 0 => {
-                Slot::Text(Span::new(Buf::Message, s + 1, e - s - 2))
+                Slot::Text(Span::new(Buf::Message, start + 1, end - start - 2))
             }
             Kind::String => {
-                let start = self.arena.len();
-                unescape_into(&self.doc.text[s..e], self.arena);
-                Slot::Text(Span::new(Buf::Reader, start, self.arena.len() - start))
+                let at = self.arena.len();
+                unescape_into(&self.doc.text[start..end], self.arena);
+                Slot::Text(Span::new(Buf::Reader, at, self.arena.len() - at))
             }
             Kind::Null => Slot::Null,
             Kind::True => Slot::Text(Span::new(Buf::Lit, 1, 1)),
             Kind::False => Slot::Text(Span::new(Buf::Lit, 0, 1)),
-            Kind::Number => Slot::Text(Span::new(Buf::Message, s, e - s)),
-            Kind::Object | Kind::Array => self.container_slot(v),
-        }
+            Kind::Number => Slot::Text(Span::new(Buf::Message, start, end - start)),
+            Kind::Object | Kind::Array => return self.container_slot_into(v, s),
+        };
+        self.slots[s] = slot;
     }
 
-    /// The slot for `$.`: the whole message.
-    fn root_slot(&mut self) -> Slot {
+    /// Fills slot `s` for `$.`: the whole message.
+    #[inline(always)]
+    fn root_slot_into(&mut self, s: usize) {
         if self.doc.nodes[0].is_container() {
-            self.container_slot(0)
+            self.container_slot_into(0, s);
         } else {
-            Slot::Text(Span::new(Buf::Message, 0, self.doc.text.len()))
+            self.slots[s] = Slot::Text(Span::new(Buf::Message, 0, self.doc.text.len()));
         }
     }
 
-    /// An object or array: compact text, canonical when JSONB would print it unchanged.
-    fn container_slot(&mut self, v: usize) -> Slot {
+    /// Fills slot `s` with the object or array at `v`: compact text, canonical when JSONB
+    /// would print it unchanged.
+    #[inline(always)]
+    fn container_slot_into(&mut self, v: usize, s: usize) {
         let node = self.doc.nodes[v];
-        let (s, e) = (node.start as usize, node.end as usize);
+        let (start, end) = (node.start as usize, node.end as usize);
         if node.flags & SPACED == 0 {
-            return Slot::Json {
-                span: Span::new(Buf::Message, s, e - s),
+            self.slots[s] = Slot::Json {
+                span: Span::new(Buf::Message, start, end - start),
                 canonical: node.prints_unchanged(),
             };
+            return;
         }
-        let start = self.arena.len();
-        let raw = &self.doc.text[s..e];
+        self.spaced_container_slot_into(v, s);
+    }
+
+    /// [`Walk::container_slot_into`] for a container with whitespace: compacted into the
+    /// arena.
+    #[cold]
+    fn spaced_container_slot_into(&mut self, v: usize, s: usize) {
+        let node = self.doc.nodes[v];
+        let at = self.arena.len();
+        let raw = &self.doc.text[node.start as usize..node.end as usize];
         if !routinely_schemas::convert::json::write_json_with(
             raw,
             routinely_schemas::convert::json::JsonOutput::Compact,
@@ -441,10 +566,10 @@ impl Walk<'_> {
             // The parser validated the document; this cannot fail. Keep the raw text.
             self.arena.extend_from_slice(raw);
         }
-        Slot::Json {
-            span: Span::new(Buf::Reader, start, self.arena.len() - start),
+        self.slots[s] = Slot::Json {
+            span: Span::new(Buf::Reader, at, self.arena.len() - at),
             canonical: false,
-        }
+        };
     }
 
     /// The original text of a node.

@@ -209,7 +209,7 @@ impl Doc<'_> {
     fn key_is(&self, k: &Node, key: &[u8]) -> bool {
         let tok = &self.text[k.start as usize..k.end as usize];
         if k.flags & ESCAPED == 0 {
-            return &tok[1..tok.len() - 1] == key;
+            return short_eq(&tok[1..tok.len() - 1], key);
         }
         key_matches_escaped(tok, key)
     }
@@ -249,6 +249,31 @@ impl Doc<'_> {
             i += self.span(i);
         }
         Some(i)
+    }
+}
+
+/// `a == b`, for keys: up to 16 bytes compared as two overlapping words instead of a call to
+/// `memcmp` (which showed at 1.5% of the row path matching the seed job's keys).
+#[inline(always)]
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        s.get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| -> u32 {
+        s.get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u32::from_le_bytes)
+    };
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
     }
 }
 
@@ -316,6 +341,27 @@ pub(crate) fn last_key(path: &JsonPath) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_eq_is_slice_equality() {
+        let texts: Vec<Vec<u8>> = (0..20)
+            .flat_map(|n| {
+                let base: Vec<u8> = (0..n).map(|k| b'a' + k as u8).collect();
+                let mut out = vec![base.clone()];
+                for at in 0..n {
+                    let mut t = base.clone();
+                    t[at] ^= 0x20;
+                    out.push(t);
+                }
+                out
+            })
+            .collect();
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(short_eq(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
 
     fn steps(p: &str) -> JsonPath {
         parse_path(p, &DorisVersion::V4_0.rules()).unwrap()

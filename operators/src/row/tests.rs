@@ -94,3 +94,49 @@ fn seed_example_loads() {
     // simdjson reads `n` as the start of `null`: Doris rejects the document's type.
     assert_eq!(out.rejected[0].reason, "Not an json object or json array");
 }
+
+/// The one-pass matching of one-key jsonpaths gives what per-path evaluation gives (a path
+/// with a second step forces the general walk for the same job otherwise).
+#[test]
+fn one_key_jsonpaths_match_like_the_general_walk() {
+    let table = "CREATE TABLE t (a VARCHAR(64), b VARCHAR(64), c VARCHAR(64), d VARCHAR(256)) \
+                 DUPLICATE KEY(a) DISTRIBUTED BY HASH(a) BUCKETS 1";
+    let job = |paths: &str| {
+        format!(
+            r#"CREATE ROUTINE LOAD j ON t PROPERTIES ("format" = "json", "jsonpaths" = "{paths}")
+               FROM KAFKA ("kafka_broker_list" = "b:9092", "kafka_topic" = "t")"#
+        )
+    };
+    let messages = [
+        r#"{"x":1,"y":2,"x":3}"#,
+        r#"{"y":"first","x\u0078":0,"x":"second","y":"third"}"#,
+        r#"{"\u0078":"escaped","x":"plain"}"#,
+        r#"{"z":{"k":[1,2]},"x":null,"y":true}"#,
+        r#"{"q":1}"#,
+        r#"{"x":{"y":1} , "y" : [ 1, 2 ]}"#,
+    ];
+    let shallow = plan(table, &job(r#"[\"$.x\",\"$.y\",\"$.x\",\"$\"]"#));
+    let general = plan(table, &job(r#"[\"$.x\",\"$.y\",\"$.x\",\"$.\"]"#));
+    let deep = plan(table, &job(r#"[\"$.x\",\"$.y\",\"$.x\",\"$.z.k\"]"#));
+    let (rows, out) = run(&shallow, &messages);
+    let (want, want_out) = run(&general, &messages);
+    assert_eq!(rows, want);
+    assert_eq!(out.counts, want_out.counts);
+    // Without `$`, a message where no path matches is filtered: leave that one out.
+    let matching: Vec<&str> = messages
+        .iter()
+        .copied()
+        .filter(|m| *m != r#"{"q":1}"#)
+        .collect();
+    let (rows3, _) = run(&deep, &matching);
+    let firsts = |r: &[Vec<Option<String>>]| -> Vec<Vec<Option<String>>> {
+        r.iter()
+            .filter(|row| row[..3].iter().any(Option::is_some))
+            .map(|row| row[..3].to_vec())
+            .collect()
+    };
+    assert_eq!(firsts(&rows), firsts(&rows3));
+    assert_eq!(rows[0][0], s("1"));
+    assert_eq!(rows[1][1], s("first"));
+    assert_eq!(rows[2][0], s("escaped"));
+}

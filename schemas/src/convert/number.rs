@@ -49,6 +49,11 @@ pub fn parse_int(
     strict: bool,
     rules: &VersionRules,
 ) -> Option<i128> {
+    // The common case (a JSON integer, a clean CSV field): digits and nothing else.
+    if let Some(v) = plain_digits(text) {
+        let v = v as i128;
+        return (min..=max).contains(&v).then_some(v);
+    }
     let s = trim_ws(text);
     let (neg, digits) = match s.first()? {
         b'-' => (true, &s[1..]),
@@ -83,6 +88,60 @@ pub fn parse_int(
         magnitude as i128
     };
     (min..=max).contains(&value).then_some(value)
+}
+
+/// `text` as a number when it is 1 to 16 ASCII digits and nothing else, read eight digits at
+/// a time (SWAR) for 8 to 16 digits instead of one multiply-add per digit.
+#[inline]
+fn plain_digits(text: &[u8]) -> Option<u64> {
+    let n = text.len();
+    if n < 8 {
+        if n == 0 {
+            return None;
+        }
+        let mut v = 0u64;
+        for &b in text {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v * 10 + d as u64;
+        }
+        return Some(v);
+    }
+    if n > 16 {
+        return None;
+    }
+    let first = u64::from_le_bytes(text[..8].try_into().ok()?);
+    let lo = u64::from_le_bytes(text[n - 8..].try_into().ok()?);
+    // The first n - 8 digits, right-aligned behind '0's (byte 0 is the most significant).
+    let k = (n - 8) as u32;
+    let hi = first.checked_shl(8 * (8 - k)).unwrap_or(0)
+        | 0x3030_3030_3030_3030u64.checked_shr(8 * k).unwrap_or(0);
+    if non_digits(hi) | non_digits(lo) != 0 {
+        return None;
+    }
+    Some(eight_digits(hi) * 100_000_000 + eight_digits(lo))
+}
+
+/// The high bit of every byte of `w` that is not an ASCII digit.
+#[inline(always)]
+fn non_digits(w: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let a = w ^ 0x3030_3030_3030_3030;
+    (a | ((a & LOW7) + 0x7676_7676_7676_7676)) & HIGH
+}
+
+/// Eight ASCII digits (the first in the lowest byte) as a number.
+#[inline(always)]
+fn eight_digits(w: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let v = w - 0x3030_3030_3030_3030;
+    let v = v * 10 + (v >> 8);
+    ((v & MASK).wrapping_mul(MUL1) + ((v >> 16) & MASK).wrapping_mul(MUL2)) >> 32
 }
 
 /// Digits → u128, `None` on overflow.
@@ -303,6 +362,38 @@ pub fn parse_decimal(text: &[u8], precision: u8, scale: u8, rules: &VersionRules
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_digits_match_the_digit_loop() {
+        let loop_value = |t: &[u8]| -> Option<u64> {
+            if t.is_empty() || t.len() > 16 || !t.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            Some(t.iter().fold(0, |v, d| v * 10 + (d - b'0') as u64))
+        };
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=18 {
+            let digits: Vec<u8> = (0..len).map(|k| b"9876543210"[k % 10]).collect();
+            texts.push(digits.clone());
+            texts.push(vec![b'9'; len]);
+            texts.push(vec![b'0'; len]);
+            for at in 0..len {
+                for bad in [b'/', b':', b' ', b'-', b'.', 0x80, b'0' + 0x80, b'a'] {
+                    let mut t = digits.clone();
+                    t[at] = bad;
+                    texts.push(t);
+                }
+            }
+        }
+        for t in &texts {
+            assert_eq!(
+                plain_digits(t),
+                loop_value(t),
+                "{:?}",
+                String::from_utf8_lossy(t)
+            );
+        }
+    }
     use crate::version::DorisVersion;
 
     fn v4() -> VersionRules {
