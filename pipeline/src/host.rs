@@ -1254,7 +1254,10 @@ impl Plane {
             created_ms: j.meta.created_ms,
             user: j.meta.user.clone(),
             state,
-            workers: ctl.run.as_ref().map_or(0, |r| r.workers),
+            workers: ctl
+                .run
+                .as_ref()
+                .map_or_else(|| self.0.workers_for(&effective), |r| r.workers),
             reason: ctl.reason.clone(),
             other_msg: ctl.other_msg.clone(),
             lag: ctl.lag.clone(),
@@ -1312,8 +1315,23 @@ impl Plane {
                 });
             }
         }
-        if let Some(run) = &ctl.run {
-            let workers = run.workers.max(1) as i32;
+        // A RUNNING job has its tasks whether or not a run is reading right now (one that
+        // read its source to the end waits for more, as a Doris task finds no new data).
+        let running = ctl.state == Some(JobState::Running);
+        let run_workers = ctl
+            .run
+            .as_ref()
+            .map(|r| (r.workers, r.started_ms))
+            .or_else(|| {
+                running.then(|| {
+                    (
+                        self.0.workers_for(&effective),
+                        progress.first_run_at_ms.unwrap_or(j.meta.created_ms),
+                    )
+                })
+            });
+        if let Some((workers, started_ms)) = run_workers {
+            let workers = workers.max(1) as i32;
             for w in 0..workers {
                 let next: BTreeMap<i32, i64> = progress
                     .next_offsets
@@ -1326,8 +1344,8 @@ impl Plane {
                     txn_id: -1,
                     txn_status: None,
                     job_id: j.id,
-                    create_time_ms: run.started_ms,
-                    execute_start_ms: Some(run.started_ms),
+                    create_time_ms: started_ms,
+                    execute_start_ms: Some(started_ms),
                     timeout_s,
                     be_id: -1,
                     next_offsets: next,
