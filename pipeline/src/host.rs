@@ -827,7 +827,15 @@ impl Inner {
                     _ => ErrorCode::InternalError,
                 };
                 let message = e.to_string();
-                if message.contains("Unknown table") || message.contains("does not exist") {
+                let lower = message.to_ascii_lowercase();
+                let gone = [
+                    "unknown table",
+                    "table not found",
+                    "unknown database",
+                    "database not found",
+                ];
+                if gone.iter().any(|g| lower.contains(g)) {
+                    // Doris cancels a job whose table or database is gone (TABLE_ERR).
                     self.cancel_job(job, ErrorReason::new(ErrorCode::Table, message));
                 } else {
                     self.pause_job(job, ErrorReason::new(code, message));
@@ -1295,7 +1303,7 @@ impl Plane {
         let ctl = lock(&j.ctl);
         let progress = &ctl.progress;
         let effective = Plane::effective(j, progress);
-        let tz = Some(effective.properties.time_zone.clone());
+        let tz = Some(effective.properties.time_zone);
         let timeout_s = (effective.properties.max_batch_interval_secs * 10).max(60);
         let mut tasks = Vec::new();
         for d in &progress.uncommitted {
@@ -1311,7 +1319,7 @@ impl Plane {
                     timeout_s,
                     be_id: -1,
                     next_offsets: d.ranges.iter().map(|r| (r.partition, r.end)).collect(),
-                    timezone_for_times: tz.clone(),
+                    timezone_for_times: tz,
                 });
             }
         }
@@ -1349,7 +1357,7 @@ impl Plane {
                     timeout_s,
                     be_id: -1,
                     next_offsets: next,
-                    timezone_for_times: tz.clone(),
+                    timezone_for_times: tz,
                 });
             }
         }

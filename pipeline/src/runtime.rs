@@ -596,7 +596,7 @@ impl TxnSink for LoggedSink {
     fn begin(&mut self, epoch: Epoch) -> Result<(), SinkError> {
         // An epoch number a crashed run used is used again: its old log goes.
         let _ = std::fs::remove_file(self.path(epoch));
-        if epoch % 100 == 0 && epoch >= ERROR_LOG_EPOCHS {
+        if epoch.is_multiple_of(100) && epoch >= ERROR_LOG_EPOCHS {
             let _ = std::fs::remove_file(self.path(epoch - ERROR_LOG_EPOCHS));
             if let Ok(entries) = std::fs::read_dir(&self.dir) {
                 for e in entries.flatten() {

@@ -401,3 +401,37 @@ fn a_live_alter_takes_effect_at_the_next_epoch() {
     assert!(ledger.entries.len() > before);
     assert_eq!(f.host.state_of(key), Some(JobState::Running));
 }
+
+// doris-spec.md §2.1: a job whose table does not exist in Doris is CANCELLED (TABLE_ERR),
+// a final state: nothing resumes it.
+#[test]
+fn a_missing_doris_table_cancels_the_job() {
+    use routinely_doris_double::{Config, DorisDouble};
+    let dir = common::scratch("host", "cancel");
+    let cap = dir.join("c.jsonl");
+    capture(&cap, 1, 5, 0, &[]);
+    let cfg = Config::default()
+        .table_sql("CREATE TABLE db1.other (id BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1")
+        .expect("table");
+    let double = DorisDouble::start(cfg).expect("double");
+    let sink = SinkSpec::parse(&format!("doris://root@{}", double.fe_addr())).expect("sink");
+    let mut hc = HostConfig::new(dir.join("state"), sink);
+    hc.source = Some(SourceSpec::Capture {
+        path: cap.clone(),
+        pacing: Pacing::AsFastAsPossible,
+    });
+    hc.auto_resume_base = Duration::from_millis(100);
+    let host = Host::start(hc).expect("host");
+    let plane = host.plane();
+    exec(&plane, TABLE);
+    exec(&plane, &job_sql("gone", ""));
+    wait_for("CANCELLED", Duration::from_secs(30), || {
+        host.state_of("db1.gone") == Some(JobState::Cancelled)
+    });
+    let v = view(&plane, "db1.gone");
+    assert!(v.reason.contains("errCode = 6"), "{}", v.reason);
+    assert_eq!(
+        exec_err(&plane, "RESUME ROUTINE LOAD FOR db1.gone"),
+        "Could not transform CANCELLED to NEED_SCHEDULE"
+    );
+}

@@ -475,3 +475,35 @@ fn message_batches_copy_or_share_values() {
     b.clear();
     assert!(b.push_shared(&other, 0, 1, -1, 0..1));
 }
+
+// The timestamp sample covers a range of any length evenly, keeps its first message, and
+// its weights add up to the messages sampled.
+#[test]
+fn timestamp_samples_cover_the_range_evenly() {
+    use super::TsSample;
+    for n in [0u64, 1, 5, 32, 33, 100, 1000, 123_457] {
+        let mut s = TsSample::default();
+        s.offer(-1);
+        for i in 0..n {
+            s.offer(1_000 + i as i64);
+        }
+        assert_eq!(s.messages(), n);
+        let v = s.values();
+        assert!(v.len() <= TsSample::CAPACITY);
+        if n == 0 {
+            assert!(s.is_empty());
+            continue;
+        }
+        assert_eq!(v[0], 1_000, "the first message is kept");
+        assert!(v.len() >= (TsSample::CAPACITY / 2).min(n as usize));
+        // Evenly spaced: every gap equals the stride.
+        let gaps: std::collections::BTreeSet<i64> = v.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.len() <= 1, "n={n}: {v:?}");
+        let last = *v.last().unwrap_or(&0);
+        assert!(
+            1_000 + n as i64 - 1 - last < (n as i64 / v.len() as i64).max(1) * 2,
+            "n={n}: the sample reaches the end of the range"
+        );
+        assert!((s.weight() * v.len() as f64 - n as f64).abs() < 1e-6);
+    }
+}
