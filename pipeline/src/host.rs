@@ -862,15 +862,7 @@ impl Inner {
     }
 
     fn pause_job(&self, job: &HostedJob, reason: ErrorReason) {
-        eprintln!("routinely: job {} PAUSED: {reason}", job.key);
-        match open_store(job) {
-            Ok(mut store) => {
-                if let Err(e) = store.pause(&reason.to_string()) {
-                    eprintln!("routinely: job {}: {e}", job.key);
-                }
-            }
-            Err(e) => eprintln!("routinely: job {}: {e}", job.key),
-        }
+        self.record_state(job, JobState::Paused, &reason);
         lock(&job.ctl).other_msg = format!(
             "{}:{}",
             crate::progress::format_utc_ms(now_ms()),
@@ -879,14 +871,18 @@ impl Inner {
     }
 
     fn cancel_job(&self, job: &HostedJob, reason: ErrorReason) {
-        eprintln!("routinely: job {} CANCELLED: {reason}", job.key);
-        match open_store(job) {
-            Ok(mut store) => {
-                if let Err(e) = store.cancel(&reason.to_string()) {
-                    eprintln!("routinely: job {}: {e}", job.key);
-                }
-            }
-            Err(e) => eprintln!("routinely: job {}: {e}", job.key),
+        self.record_state(job, JobState::Cancelled, &reason);
+    }
+
+    /// Records a pause or a cancellation the job decided on itself.
+    fn record_state(&self, job: &HostedJob, to: JobState, reason: &ErrorReason) {
+        eprintln!("routinely: job {} {to}: {reason}", job.key);
+        let recorded = open_store(job).and_then(|mut store| match to {
+            JobState::Cancelled => store.cancel(&reason.to_string()),
+            _ => store.pause(&reason.to_string()),
+        });
+        if let Err(e) = recorded {
+            eprintln!("routinely: job {}: {e}", job.key);
         }
     }
 

@@ -725,11 +725,9 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Formats milliseconds since the Unix epoch as UTC `YYYY-MM-DD HH:MM:SS.mmm`.
-pub fn format_utc_ms(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    // Howard Hinnant's civil_from_days.
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`): year, month, day.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -738,7 +736,14 @@ pub fn format_utc_ms(ms: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Formats milliseconds since the Unix epoch as UTC `YYYY-MM-DD HH:MM:SS.mmm`.
+pub fn format_utc_ms(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
         rem / 3_600_000,
@@ -1070,15 +1075,7 @@ impl ProgressStore {
         epoch: u64,
         visible_at_ms: Option<i64>,
     ) -> Result<(), ProgressError> {
-        if !self.state.check_committed(epoch)? {
-            return Ok(());
-        }
-        self.append(Record::Committed {
-            epoch,
-            committed_at_ms: now_ms(),
-            visible_at_ms,
-            window: None,
-        })
+        self.committed_record(epoch, visible_at_ms, None)
     }
 
     /// [`ProgressStore::committed`], also recording the error-row window after the epoch's
@@ -1089,6 +1086,15 @@ impl ProgressStore {
         visible_at_ms: Option<i64>,
         window: ErrorWindow,
     ) -> Result<(), ProgressError> {
+        self.committed_record(epoch, visible_at_ms, Some(window))
+    }
+
+    fn committed_record(
+        &mut self,
+        epoch: u64,
+        visible_at_ms: Option<i64>,
+        window: Option<ErrorWindow>,
+    ) -> Result<(), ProgressError> {
         if !self.state.check_committed(epoch)? {
             return Ok(());
         }
@@ -1096,7 +1102,7 @@ impl ProgressStore {
             epoch,
             committed_at_ms: now_ms(),
             visible_at_ms,
-            window: Some(window),
+            window,
         })
     }
 

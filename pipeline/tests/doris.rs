@@ -44,7 +44,7 @@ fn files(dir: &Path, format: &str) -> (PathBuf, PathBuf) {
         format!(
             r#"CREATE ROUTINE LOAD app.orders_rl ON orders
 PROPERTIES ("max_batch_interval" = "1", "format" = "json", "strict_mode" = "true",
-            "timezone" = "UTC", "load_format" = "{format}")
+            "timezone" = "UTC", "load_format" = "{format}", "max_error_number" = "100000000")
 FROM KAFKA ("kafka_broker_list" = "b:9092", "kafka_topic" = "orders",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING");"#
         ),

@@ -46,7 +46,7 @@ fn job(brokers: &str, kafka: &str) -> RoutineLoadJob {
 PROPERTIES (
   "max_batch_interval" = "1", "format" = "json",
   "jsonpaths" = "[\"$.event_time\",\"$.user_id\",\"$.action\",\"$\"]",
-  "strict_mode" = "true", "timezone" = "UTC"
+  "strict_mode" = "true", "timezone" = "UTC", "max_error_number" = "100000000"
 )
 FROM KAFKA ("kafka_broker_list" = "{brokers}", "kafka_topic" = "{TOPIC}" {kafka});"#
     );

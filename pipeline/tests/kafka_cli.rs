@@ -89,7 +89,7 @@ fn job_files(dir: &Path) -> (PathBuf, PathBuf) {
 PROPERTIES (
   "max_batch_interval" = "1", "format" = "json",
   "jsonpaths" = "[\"$.event_time\",\"$.user_id\",\"$.action\",\"$\"]",
-  "strict_mode" = "true", "timezone" = "UTC"
+  "strict_mode" = "true", "timezone" = "UTC", "max_error_number" = "100000000"
 )
 FROM KAFKA ("kafka_broker_list" = "b:9092", "kafka_topic" = "events",
             "property.kafka_default_offsets" = "OFFSET_BEGINNING",
