@@ -122,6 +122,18 @@ enum Command {
     Alter(String),
 }
 
+impl Command {
+    /// The state the command moves a job to, as Doris's refusal names it.
+    fn target(&self) -> &'static str {
+        match self {
+            Command::Pause(_) => "PAUSED",
+            Command::Resume => "NEED_SCHEDULE",
+            Command::Stop(_) => "STOPPED",
+            Command::Alter(_) => "ALTERED",
+        }
+    }
+}
+
 /// A running run's handles.
 struct RunHandle {
     stop: Arc<AtomicBool>,
@@ -146,8 +158,6 @@ struct Ctl {
     lag: BTreeMap<i32, i64>,
     /// The store as last read (for SHOW).
     progress: ProgressState,
-    /// Running time of runs (for the rates).
-    execute_ms: u64,
     /// Set when the supervisor thread has ended (the job is final or the host shuts down).
     ended: bool,
     /// The latest run ended because its source did (a capture read to its end) and nothing
@@ -433,7 +443,6 @@ impl Inner {
         write_atomic(&dir.join("job.json"), text.as_bytes())
             .map_err(|e| StatementError::internal(e.to_string()))?;
         let hosted = self.hosted(dir, meta).map_err(StatementError::internal)?;
-        let _ = table;
         lock(&self.jobs).insert(id, hosted.clone());
         Inner::spawn_supervisor(self, hosted);
         Ok(format!("routine load job {key} created (id {id})"))
@@ -458,12 +467,7 @@ impl Inner {
             let state = ctl.state.unwrap_or(JobState::Stopped);
             return Err(user_err(format!(
                 "Could not transform {state} to {}",
-                match cmd {
-                    Command::Pause(_) => "PAUSED",
-                    Command::Resume => "NEED_SCHEDULE",
-                    Command::Stop(_) => "STOPPED",
-                    Command::Alter(_) => "ALTERED",
-                }
+                cmd.target()
             )));
         }
         let ticket = ctl.next_ticket;
@@ -518,15 +522,7 @@ impl Inner {
                 let result = self.apply(job, cmd);
                 // The state the statement left is what the next SHOW sees.
                 if let Ok(st) = read_state(&job.dir) {
-                    let (shown, reason) = shown_state(&st.status);
-                    let mut ctl = lock(&job.ctl);
-                    ctl.state = Some(if shown == JobState::Running {
-                        JobState::NeedSchedule
-                    } else {
-                        shown
-                    });
-                    ctl.reason = reason;
-                    ctl.progress = st;
+                    publish(job, st);
                 }
                 Inner::answer(job, ticket, result);
             }
@@ -541,38 +537,17 @@ impl Inner {
                 }
             };
             let (job_state, reason) = shown_state(&state.status);
-            {
-                let mut ctl = lock(&job.ctl);
-                ctl.progress = state.clone();
-                ctl.state = Some(if job_state == JobState::Running {
-                    JobState::NeedSchedule
-                } else {
-                    job_state
-                });
-                ctl.reason = reason.clone();
-            }
-            job.metrics.set_state(
-                if job_state == JobState::Running {
-                    JobState::NeedSchedule
-                } else {
-                    job_state
-                }
-                .as_str(),
-            );
-            job.cond.notify_all();
+            publish(job, state.clone());
             if job_state.is_final() {
                 let mut ctl = lock(&job.ctl);
                 // Answer what arrived meanwhile, then end.
                 for (ticket, cmd) in std::mem::take(&mut ctl.commands) {
-                    let to = match cmd {
-                        Command::Pause(_) => "PAUSED",
-                        Command::Resume => "NEED_SCHEDULE",
-                        Command::Stop(_) => "STOPPED",
-                        Command::Alter(_) => "ALTERED",
-                    };
                     ctl.answers.insert(
                         ticket,
-                        Err(user_err(format!("Could not transform {job_state} to {to}"))),
+                        Err(user_err(format!(
+                            "Could not transform {job_state} to {}",
+                            cmd.target()
+                        ))),
                     );
                 }
                 ctl.ended = true;
@@ -644,11 +619,6 @@ impl Inner {
     fn apply(&self, job: &HostedJob, cmd: Command) -> Result<String, StatementError> {
         let mut store = open_store(job).map_err(|e| StatementError::internal(e.to_string()))?;
         let (state, _) = shown_state(&store.state().status);
-        let state = if state == JobState::Running {
-            JobState::NeedSchedule
-        } else {
-            state
-        };
         match cmd {
             Command::Pause(reason) => {
                 state.check_transition(JobState::Paused).map_err(user_err)?;
@@ -741,6 +711,11 @@ impl Inner {
                 started_ms: now_ms(),
                 workers,
             });
+            // `shutdown` sets its flag before it stops the registered runs: either it sees
+            // this run, or this sees the flag.
+            if self.shutdown.load(Ordering::Relaxed) {
+                stop.store(true, Ordering::Relaxed);
+            }
         }
         job.metrics.set_state(JobState::Running.as_str());
         job.cond.notify_all();
@@ -754,31 +729,12 @@ impl Inner {
             stop: stop.clone(),
             hooks: hooks.clone(),
         };
-        // The host's shutdown stops the run too.
-        let started = Instant::now();
-        let shutdown = self.shutdown.clone();
-        let watch_stop = stop.clone();
-        let watcher_done = Arc::new(AtomicBool::new(false));
-        let done2 = watcher_done.clone();
-        let watcher = std::thread::spawn(move || {
-            while !done2.load(Ordering::Relaxed) {
-                if shutdown.load(Ordering::Relaxed) {
-                    watch_stop.store(true, Ordering::Relaxed);
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
         let result = runtime::run(config);
-        watcher_done.store(true, Ordering::Relaxed);
-        let _ = watcher.join();
-        let restart = {
+        {
             let mut ctl = lock(&job.ctl);
             ctl.run = None;
-            ctl.execute_ms += started.elapsed().as_millis() as u64;
             ctl.state = Some(JobState::NeedSchedule);
-            false
-        };
-        let _ = restart;
+        }
         match result {
             Ok(report) => {
                 if !report.stopped && !self.shutdown.load(Ordering::Relaxed) {
@@ -808,9 +764,8 @@ impl Inner {
                 }
             }
             Err(RunError::Paused(reason)) => {
-                if reason.code == ErrorCode::ManualStop {
-                    // STOP: the supervisor records it from the command.
-                }
+                // A user's PAUSE / STOP is recorded by the supervisor from its command; a
+                // pause the run decided on is already in the store.
                 lock(&job.ctl).other_msg = format!(
                     "{}:{}",
                     crate::progress::format_utc_ms(now_ms()),
@@ -1027,6 +982,19 @@ impl Inner {
     }
 }
 
+/// Shows `state` (the store as just read) as the job's state, progress and reason.
+fn publish(job: &HostedJob, state: ProgressState) {
+    let (shown, reason) = shown_state(&state.status);
+    {
+        let mut ctl = lock(&job.ctl);
+        ctl.state = Some(shown);
+        ctl.reason = reason;
+        ctl.progress = state;
+    }
+    job.metrics.set_state(shown.as_str());
+    job.cond.notify_all();
+}
+
 /// Applies the ALTERs of `live_alters` to `job` (in memory).
 fn apply_live_file(job: &HostedJob, into: &mut RoutineLoadJob) {
     for text in read_live_alters(&job.dir) {
@@ -1081,10 +1049,11 @@ fn parse_reason(text: &str) -> ErrorReason {
     }
 }
 
-/// The state and reason a store's status shows (RUNNING stands for runnable).
+/// The state and reason a store's status shows between runs (a runnable job waits to be
+/// scheduled: NEED_SCHEDULE).
 fn shown_state(status: &JobStatus) -> (JobState, String) {
     match status {
-        JobStatus::Runnable => (JobState::Running, String::new()),
+        JobStatus::Runnable => (JobState::NeedSchedule, String::new()),
         JobStatus::Paused { reason, .. } => (JobState::Paused, reason.clone()),
         JobStatus::Stopped { .. } => (JobState::Stopped, String::new()),
         JobStatus::Cancelled { reason, .. } => (JobState::Cancelled, reason.clone()),

@@ -378,7 +378,7 @@ fn a_live_alter_takes_effect_at_the_next_epoch() {
         next_offset(&f.dir, key) >= 600
     });
     let before = progress::ledger(&store_dir).expect("ledger").entries.len();
-    // Below Doris's minimum max_batch_rows is refused; the routinely knob is not.
+    // Only live knobs: the job keeps running while the ALTER applies.
     exec(
         &f.plane,
         r#"ALTER ROUTINE LOAD FOR db1.live PROPERTIES ("max_inflight_epochs" = "2", "desired_concurrent_number" = "2")"#,

@@ -16,7 +16,7 @@ use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use super::coerce::Coerce;
 use super::commit::{Commit, Coordinator};
 use super::load::{Load, SinkError, TxnSink};
-use super::window::{EpochPolicy, PartitionReader, ReadStatus, windowed_source};
+use super::window::{EpochPolicy, LivePolicy, PartitionReader, ReadStatus, windowed_source};
 use super::{Decision, Epoch, Failure, MessageBatch};
 use crate::row::datum::rows_as_text;
 use crate::row::{LoadPlan, RejectedRow};
@@ -189,7 +189,7 @@ fn plan() -> Arc<LoadPlan> {
 fn run(
     workers: usize,
     per_partition: Vec<usize>,
-    policy: EpochPolicy,
+    policy: impl Into<LivePolicy>,
     delay: Duration,
     live_for: Option<Duration>,
     bad_every: Option<usize>,
@@ -201,6 +201,7 @@ fn run(
     let plan2 = plan.clone();
     let fail2 = failure.clone();
     let started = Instant::now();
+    let policy: LivePolicy = policy.into();
     timely::execute(timely::Config::process(workers), move |worker| {
         let index = worker.index();
         let peers = worker.peers();
@@ -232,7 +233,7 @@ fn run(
                 scope,
                 "Source",
                 reader,
-                policy,
+                policy.clone(),
                 0,
                 probe.clone(),
                 Arc::new(AtomicBool::new(false)),
@@ -506,4 +507,49 @@ fn timestamp_samples_cover_the_range_evenly() {
         );
         assert!((s.weight() * v.len() as f64 - n as f64).abs() < 1e-6);
     }
+}
+
+// A live change of the batch knobs applies from the next epoch on: epochs closed before it
+// keep the old size, every epoch after the first new-sized one has the new size, and every
+// message is still committed once.
+#[test]
+fn a_live_policy_change_applies_from_the_next_epoch() {
+    let parts = vec![2000];
+    let live = LivePolicy::new(EpochPolicy {
+        max_messages: 50,
+        max_inflight: 1,
+        ..small_policy()
+    });
+    let flip = live.clone();
+    let flipper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        flip.set(EpochPolicy {
+            max_messages: 10,
+            ..flip.get()
+        });
+    });
+    let (rows, store) = run(
+        1,
+        parts.clone(),
+        live,
+        Duration::from_millis(20),
+        None,
+        None,
+    );
+    flipper.join().unwrap();
+    assert_eq!(rows, expected(&parts));
+    let s = store.lock().unwrap();
+    assert_ranges_tile(&s, &parts);
+    let sizes: Vec<u64> = s
+        .decisions
+        .iter()
+        .map(|d| d.ranges().iter().map(|r| r.messages).sum())
+        .collect();
+    let old = sizes.iter().take_while(|n| **n == 50).count();
+    assert!(old >= 1, "{sizes:?}");
+    assert!(
+        old < sizes.len(),
+        "the change came after the last epoch: {sizes:?}"
+    );
+    assert!(sizes[old..].iter().all(|n| *n == 10), "{sizes:?}");
 }

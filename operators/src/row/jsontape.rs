@@ -617,6 +617,7 @@ fn skip_ws(doc: &[u8], mut i: usize, c: &mut Counters) -> usize {
 /// at a time, the last eight overlapping, so a number costs no branch per digit.
 #[inline(always)]
 fn digits_end(doc: &[u8], mut j: usize) -> usize {
+    use routinely_schemas::convert::number::non_digits;
     let n = doc.len();
     while let Some(word) = doc.get(j..j + 8) {
         let m = non_digits(u64::from_le_bytes(word.try_into().expect("8 bytes")));
@@ -636,17 +637,6 @@ fn digits_end(doc: &[u8], mut j: usize) -> usize {
         j += 1;
     }
     j
-}
-
-/// The high bit of every byte of `w` (little endian) that is not an ASCII digit.
-#[inline(always)]
-fn non_digits(w: u64) -> u64 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Digits become 0..=9; adding 0x76 to the low seven bits sets bit 7 from 10 up, without
-    // carrying into the next byte.
-    let a = w ^ 0x3030_3030_3030_3030;
-    (a | ((a & LOW7) + 0x7676_7676_7676_7676)) & HIGH
 }
 
 /// Checks the escape at the backslash `j`; returns the index after it.

@@ -519,13 +519,8 @@ fn parse_canonical(t: &[u8]) -> Option<Parsed> {
 /// when the text has another shape.
 #[inline]
 fn canonical_datetime(t: &[u8]) -> Option<Option<i64>> {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte of `w` that is not a digit, among the bytes in `digits`.
-    let non_digits = |w: u64, digits: u64| {
-        let a = w ^ 0x3030_3030_3030_3030;
-        (a | ((a & LOW7) + 0x7676_7676_7676_7676)) & HIGH & digits
-    };
+    let non_digits = |w: u64, digits: u64| super::number::non_digits(w) & digits;
     if t.len() != 19 {
         return None;
     }
